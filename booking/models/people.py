@@ -67,7 +67,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     tenant: Mapped[Tenant | None] = relationship(back_populates="users", lazy="joined")
     qualifications: Mapped[list[QualificationGrant]] = relationship(
-        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="user",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        foreign_keys="QualificationGrant.user_id",
     )
 
     def get_id(self) -> str:
