@@ -60,6 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return jsonify({"status": "error", "database": "unreachable"}), 503
         return jsonify({"status": "ok", "database": "ok"})
 
+    from booking.api import api
+
+    app.register_blueprint(api)
     errors.register(app)
 
     from booking.cli import register_commands

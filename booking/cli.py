@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from booking.extensions import db
+from booking.extensions import current_session, db
 
 
 def _fail(message: str) -> None:
@@ -50,7 +50,9 @@ def serve_command(demo: bool, host: str, port: int) -> None:
         from booking.clock import booking_now, campus_zone
         from booking.services import demo as demo_service
 
-        summary = demo_service.seed_demo(db.session, now=booking_now(), tz=campus_zone(), scale=1)
+        summary = demo_service.seed_demo(
+            current_session(), now=booking_now(), tz=campus_zone(), scale=1
+        )
         _commit()
         click.echo(summary.describe())
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -67,7 +69,9 @@ def seed_demo_command(scale: int) -> None:
     from booking.services import demo as demo_service
 
     _upgrade_database()
-    summary = demo_service.seed_demo(db.session, now=booking_now(), tz=campus_zone(), scale=scale)
+    summary = demo_service.seed_demo(
+        current_session(), now=booking_now(), tz=campus_zone(), scale=scale
+    )
     _commit()
     click.echo(summary.describe())
 
@@ -85,7 +89,7 @@ def tenants_create(name: str, vat: str | None) -> None:
     """Create a tenant; prints its id on the last line."""
     from booking.services import people
 
-    tenant = _run(lambda: people.create_tenant(db.session, None, name=name, vat_number=vat))
+    tenant = _run(lambda: people.create_tenant(current_session(), None, name=name, vat_number=vat))
     _commit()
     click.echo(f"Tenant {tenant.name!r} created.")
     click.echo(str(tenant.id))
@@ -115,7 +119,7 @@ def users_create(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = _run(
         lambda: people.create_user(
-            db.session,
+            current_session(),
             None,
             email=email,
             name=name,
@@ -136,7 +140,7 @@ def users_export(email: str) -> None:
     """Print everything the campus holds about a person, as JSON (GDPR)."""
     from booking.services import people
 
-    data = _run(lambda: people.export_user(db.session, email=email))
+    data = _run(lambda: people.export_user(current_session(), email=email))
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
@@ -147,7 +151,7 @@ def users_anonymise(email: str) -> None:
     """Remove a person; their bookings stay, without them, for the statistics (GDPR)."""
     from booking.services import people
 
-    user = _run(lambda: people.anonymise_user(db.session, None, email=email))
+    user = _run(lambda: people.anonymise_user(current_session(), None, email=email))
     _commit()
     click.echo(f"User {user.id} anonymised.")
 
@@ -168,7 +172,9 @@ def qualifications_grant(email: str, code: str, expires: str | None) -> None:
 
     until = _parse_date(expires, "--expires")
     grant = _run(
-        lambda: people.grant_qualification(db.session, None, email=email, code=code, expires=until)
+        lambda: people.grant_qualification(
+            current_session(), None, email=email, code=code, expires=until
+        )
     )
     _commit()
     suffix = f" until {grant.expires.strftime('%d/%m/%Y')}" if grant.expires else ""
@@ -183,7 +189,7 @@ def qualifications_revoke(email: str, code: str) -> None:
     """Take a qualification away."""
     from booking.services import people
 
-    _run(lambda: people.revoke_qualification(db.session, None, email=email, code=code))
+    _run(lambda: people.revoke_qualification(current_session(), None, email=email, code=code))
     _commit()
     click.echo(f"{email} no longer holds {code}.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
 from booking.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from booking.models.people import Tenant
 
 SPACE_KINDS = (
     "office",
@@ -103,7 +106,7 @@ class Space(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     building: Mapped[Building] = relationship(back_populates="spaces", lazy="joined")
-    allowed_tenants: Mapped[list[Tenant]] = relationship(  # noqa: F821
+    allowed_tenants: Mapped[list[Tenant]] = relationship(
         secondary=space_allowed_tenants, lazy="selectin"
     )
 

@@ -1,0 +1,40 @@
+"""The JSON API under /api/v1: parse, call one service, serialize. No business rules here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, request
+
+from booking.errors import Unauthenticated
+from booking.extensions import csrf, current_session
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(api)
+
+# Endpoints anyone may call without a token.
+PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+
+
+@api.before_request
+def _authenticate() -> None:
+    from booking.services.auth import resolve_token
+
+    g.api_token = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Sign in first: send Authorization: Bearer <token>.")
+    found = resolve_token(current_session(), token.strip())
+    if found is None:
+        raise Unauthenticated("This token is unknown, expired or revoked.")
+    g.user, g.api_token = found
+
+
+def current_user() -> Any:
+    return g.user
+
+
+from booking.api import auth, bookings, spaces  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Use cases: typed functions taking a session and the acting user. They flush, never commit."""

@@ -1,0 +1,720 @@
+"""Book, change, cancel, approve: the booking engine's use cases.
+
+A write locks the space first (PostgreSQL: the space's row; SQLite: the transaction already
+holds the database's write lock), reads what is near in range queries, asks core/ for the
+verdict and flushes. The database's own overlap guard has the last word; its refusal becomes
+the same 409 as a conflict found here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from booking.core.availability import BookedSlot, alternative_slots, conflicts
+from booking.core.intervals import Interval
+from booking.core.recurrence import RecurrenceError, expand, parse_rule
+from booking.core.rules import RuleContext, Violation, check
+from booking.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    QualificationRequired,
+    RuleViolation,
+)
+from booking.models import Booking, Series, Space, User
+from booking.services import audit, scheduling
+from booking.services import catalog as catalog_service
+from booking.services.catalog import SpaceView
+from booking.services.spaces import SpaceFilter, get_space, may_book, qualified, search
+from booking.timefmt import interval_json, iso_local
+
+ACTIVE = ("pending", "confirmed")
+SCOPES = ("occurrence", "following", "series")
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    space_id: int
+    start: datetime
+    end: datetime
+    title: str
+    attendees: int | None = None
+    notes: str = ""
+    rrule: str | None = None
+    skip_conflicts: bool = False
+
+
+@dataclass(frozen=True)
+class Skipped:
+    start: datetime
+    end: datetime
+    reason: str
+
+
+@dataclass
+class SeriesResult:
+    series: Series
+    bookings: list[Booking]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Clock:
+    now: datetime
+    tz: ZoneInfo
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def visible_to(user: User, booking: Booking) -> bool:
+    """Owner, the owner's tenant admin and the manager see a booking in full."""
+    if user.role == "manager" or booking.user_id == user.id:
+        return True
+    return (
+        user.role == "tenant_admin"
+        and user.tenant_id is not None
+        and booking.tenant_id == user.tenant_id
+    )
+
+
+def get_booking(session: Session, user: User, booking_id: int) -> Booking:
+    booking = session.get(Booking, booking_id)
+    if booking is None or not visible_to(user, booking):
+        raise NotFound(f"There is no booking {booking_id}.")
+    return booking
+
+
+@dataclass(frozen=True)
+class BookingFilter:
+    start: datetime | None = None
+    end: datetime | None = None
+    space_id: int | None = None
+    status: str | None = None
+    user_id: int | None = None
+
+
+def encode_cursor(booking: Booking) -> str:
+    raw = json.dumps([booking.start.isoformat(), booking.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        start_text, booking_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        start = datetime.fromisoformat(start_text)
+        if start.tzinfo is None or not isinstance(booking_id, int):
+            raise ValueError
+        return start, booking_id
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest(
+            "This cursor was not given by the API.", details={"fields": {"cursor": "invalid"}}
+        ) from None
+
+
+def list_bookings(
+    session: Session, user: User, flt: BookingFilter, *, limit: int, cursor: str | None
+) -> tuple[list[Booking], str | None]:
+    """Bookings the user may see in full, in time order, one page at a time."""
+    query = select(Booking)
+    if user.role == "manager":
+        pass
+    elif user.role == "tenant_admin" and user.tenant_id is not None:
+        query = query.where(Booking.tenant_id == user.tenant_id)
+    else:
+        query = query.where(Booking.user_id == user.id)
+    if flt.start is not None:
+        query = query.where(Booking.end > flt.start)
+    if flt.end is not None:
+        query = query.where(Booking.start < flt.end)
+    if flt.space_id is not None:
+        query = query.where(Booking.space_id == flt.space_id)
+    if flt.status is not None:
+        query = query.where(Booking.status == flt.status)
+    if flt.user_id is not None:
+        query = query.where(Booking.user_id == flt.user_id)
+    if cursor:
+        after_start, after_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Booking.start > after_start,
+                and_(Booking.start == after_start, Booking.id > after_id),
+            )
+        )
+    rows = list(session.scalars(query.order_by(Booking.start, Booking.id).limit(limit + 1)))
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking one occurrence
+
+
+def lock_space(session: Session, space_id: int) -> None:
+    """Serialize writers of one space. SQLite's IMMEDIATE transaction already does."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT id FROM spaces WHERE id = :id FOR UPDATE"), {"id": space_id})
+
+
+def _violation_error(violations: Sequence[Violation]) -> RuleViolation:
+    first = violations[0]
+    return RuleViolation(
+        first.message,
+        code=first.code,
+        details={
+            **first.details,
+            "violations": [
+                {"code": v.code, "message": v.message, "details": v.details} for v in violations
+            ],
+        },
+    )
+
+
+def _conflict_entries(
+    start: datetime, end: datetime, view: SpaceView, in_way: Sequence[BookedSlot], tz: ZoneInfo
+) -> list[dict[str, str]]:
+    busy = Interval(
+        start - timedelta(minutes=view.rules.buffer_before_min),
+        end + timedelta(minutes=view.rules.buffer_after_min),
+    )
+    entries = []
+    for slot in in_way:
+        if slot.booked.overlaps(busy) or slot.booked.overlaps(Interval(start, end)):
+            entries.append({**interval_json(slot.start, slot.end, tz), "reason": "booking"})
+        elif slot.busy.start < slot.start and Interval(slot.busy.start, slot.start).overlaps(busy):
+            entries.append({**interval_json(slot.busy.start, slot.start, tz), "reason": "buffer"})
+        else:
+            entries.append({**interval_json(slot.end, slot.busy.end, tz), "reason": "buffer"})
+    return entries
+
+
+class _Checker:
+    """Everything needed to judge occurrences of one request in one space, read once."""
+
+    def __init__(
+        self,
+        session: Session,
+        actor: User,
+        view: SpaceView,
+        occurrences: Sequence[tuple[datetime, datetime]],
+        clock: Clock,
+        exclude_ids: Sequence[int] = (),
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.view = view
+        self.clock = clock
+        self.exclude_ids = list(exclude_ids)
+        self.privileged = actor.role == "manager"
+        rules = view.rules
+        before = timedelta(minutes=rules.buffer_before_min)
+        after = timedelta(minutes=rules.buffer_after_min)
+        windows = [Interval(s - before, e + after) for s, e in occurrences if e > s]
+        self.longest = catalog_service.load(session).longest_busy_min
+        self.booked: list[BookedSlot] = (
+            scheduling.booked_slots(
+                session,
+                [view.id],
+                windows,
+                longest_busy_min=self.longest,
+                exclude_ids=self.exclude_ids,
+            ).get(view.id, [])
+            if windows
+            else []
+        )
+        span = (
+            Interval(min(w.start for w in windows), max(w.end for w in windows))
+            if windows
+            else None
+        )
+        self.closures = (
+            scheduling.closures_for(view, scheduling.closures_near(session, span)) if span else []
+        )
+        self.leases = (
+            scheduling.leased_intervals(session, [view.id], span, clock.tz).get(view.id, [])
+            if span
+            else []
+        )
+        self.week_minutes: dict[Any, int] = {}
+        if (
+            rules.max_hours_per_week_per_tenant is not None
+            and not self.privileged
+            and actor.tenant_id is not None
+            and span is not None
+        ):
+            self.week_minutes = scheduling.tenant_minutes_per_week(
+                session, actor.tenant_id, view.id, span, clock.tz, exclude_ids
+            )
+
+    def context(self) -> RuleContext:
+        return RuleContext(
+            now=self.clock.now,
+            tz=self.clock.tz,
+            privileged=self.privileged,
+            closures=self.closures,
+            leased=False,
+            tenant_week_minutes=self.week_minutes,
+        )
+
+    def verdict(self, start: datetime, end: datetime, *, alternatives: bool) -> DomainError | None:
+        """The first error this occurrence gets, in the API's order, or None when it is fine."""
+        rules = self.view.rules
+        if not qualified(self.actor, rules, start.astimezone(self.clock.tz).date()):
+            code = rules.required_qualification
+            return QualificationRequired(
+                f"Booking this space needs the qualification {code}.",
+                details={"qualification": code},
+            )
+        request = Interval(start, end) if end > start else None
+        ctx = RuleContext(
+            now=self.clock.now,
+            tz=self.clock.tz,
+            privileged=self.privileged,
+            closures=self.closures,
+            leased=request is not None and any(i.overlaps(request) for i in self.leases),
+            tenant_week_minutes=self.week_minutes,
+        )
+        violations = check(rules, start, end, ctx)
+        if violations:
+            return _violation_error(violations)
+        in_way = conflicts(
+            start,
+            end,
+            self.actor.id,
+            buffer_before_min=rules.buffer_before_min,
+            buffer_after_min=rules.buffer_after_min,
+            booked=self.booked,
+        )
+        if in_way:
+            return self._conflict(start, end, in_way, ctx, alternatives)
+        return None
+
+    def accept(self, start: datetime, end: datetime) -> None:
+        """Count an accepted occurrence against the later ones of the same request."""
+        rules = self.view.rules
+        self.booked.append(
+            BookedSlot(
+                start=start,
+                end=end,
+                user_id=self.actor.id,
+                buffer_before_min=rules.buffer_before_min,
+                buffer_after_min=rules.buffer_after_min,
+            )
+        )
+        if rules.max_hours_per_week_per_tenant is not None:
+            from booking.core.rules import week_minutes
+
+            for week, minutes in week_minutes(start, end, self.clock.tz).items():
+                self.week_minutes[week] = self.week_minutes.get(week, 0) + minutes
+
+    def _conflict(
+        self,
+        start: datetime,
+        end: datetime,
+        in_way: Sequence[BookedSlot],
+        ctx: RuleContext,
+        alternatives: bool,
+    ) -> Conflict:
+        tz = self.clock.tz
+        details: dict[str, Any] = {
+            "conflicts": _conflict_entries(start, end, self.view, in_way, tz),
+            "alternatives": {"slots": [], "spaces": []},
+        }
+        if alternatives:
+            details["alternatives"] = self._alternatives(start, end, ctx)
+        return Conflict("The space is not free at that time.", details=details)
+
+    def _alternatives(self, start: datetime, end: datetime, ctx: RuleContext) -> dict[str, Any]:
+        tz = self.clock.tz
+        day = scheduling.local_day_bounds(start.astimezone(tz).date(), tz)
+        rules = self.view.rules
+        reach = Interval(
+            day.start - timedelta(minutes=rules.buffer_before_min + rules.buffer_after_min),
+            day.end + timedelta(minutes=rules.buffer_before_min + rules.buffer_after_min),
+        )
+        day_booked = scheduling.booked_slots(
+            self.session,
+            [self.view.id],
+            [reach],
+            longest_busy_min=self.longest,
+            exclude_ids=self.exclude_ids,
+        ).get(self.view.id, [])
+        day_ctx = RuleContext(
+            now=ctx.now,
+            tz=tz,
+            privileged=ctx.privileged,
+            closures=self.closures
+            + scheduling.closures_for(self.view, scheduling.closures_near(self.session, day)),
+            leased=ctx.leased,
+            tenant_week_minutes=ctx.tenant_week_minutes,
+        )
+        slots = alternative_slots(
+            start, end, self.actor.id, rules=rules, ctx=day_ctx, booked=day_booked, limit=3
+        )
+        similar = search(
+            self.session,
+            self.actor,
+            SpaceFilter(kind=self.view.kind, min_capacity=self.view.capacity),
+            now=self.clock.now,
+            tz=tz,
+            free_from=start,
+            free_to=end,
+            exclude=[self.view.id],
+        )
+        similar.sort(key=lambda v: (v.building_id != self.view.building_id, v.capacity, v.code))
+        return {
+            "slots": [interval_json(s.start, s.end, tz) for s in slots],
+            "spaces": [{"id": v.id, "code": v.code, "name": v.name} for v in similar[:5]],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _require_bookable_by(actor: User, view: SpaceView) -> None:
+    if not view.active:
+        raise NotFound(f"There is no space {view.id}.")
+    if not may_book(actor, view.rules):
+        raise Forbidden("This space is reserved for other tenants.")
+
+
+def _raise_lost_race(err: Exception) -> None:
+    message = str(getattr(err, "orig", err))
+    if isinstance(err, IntegrityError) or "booking_overlap" in message:
+        raise Conflict(
+            "Someone else booked this time a moment ago.",
+            details={"conflicts": [], "alternatives": {"slots": [], "spaces": []}},
+        ) from err
+    raise err
+
+
+def _grow_longest_busy(session: Session, space_id: int, minutes: int) -> None:
+    session.execute(
+        update(Space)
+        .where(Space.id == space_id, Space.longest_busy_min < minutes)
+        .values(longest_busy_min=minutes)
+    )
+
+
+def _new_booking(
+    actor: User,
+    view: SpaceView,
+    request: BookingRequest,
+    start: datetime,
+    end: datetime,
+) -> Booking:
+    rules = view.rules
+    status = "pending" if rules.requires_approval and actor.role != "manager" else "confirmed"
+    return Booking(
+        space_id=view.id,
+        user_id=actor.id,
+        tenant_id=actor.tenant_id,
+        title=request.title,
+        notes=request.notes,
+        attendees=request.attendees,
+        start=start,
+        end=end,
+        busy_start=start - timedelta(minutes=rules.buffer_before_min),
+        busy_end=end + timedelta(minutes=rules.buffer_after_min),
+        status=status,
+        sequence=0,
+    )
+
+
+def _flush(session: Session, view: SpaceView, bookings: Sequence[Booking]) -> None:
+    if bookings:
+        longest = max(int((b.busy_end - b.busy_start).total_seconds() // 60) for b in bookings)
+        _grow_longest_busy(session, view.id, longest)
+    try:
+        session.flush()
+    except (IntegrityError, OperationalError) as err:
+        _raise_lost_race(err)
+
+
+def book(session: Session, actor: User, request: BookingRequest, clock: Clock) -> Booking:
+    """One booking: confirmed, or pending where the space needs approval."""
+    view = get_space(session, actor, request.space_id)
+    _require_bookable_by(actor, view)
+    lock_space(session, view.id)
+    checker = _Checker(session, actor, view, [(request.start, request.end)], clock)
+    error = checker.verdict(request.start, request.end, alternatives=True)
+    if error is not None:
+        raise error
+    booking = _new_booking(actor, view, request, request.start, request.end)
+    session.add(booking)
+    _flush(session, view, [booking])
+    audit.record(session, actor, "booking.create", "booking", booking.id, status=booking.status)
+    return booking
+
+
+def book_series(
+    session: Session, actor: User, request: BookingRequest, clock: Clock
+) -> SeriesResult:
+    """A recurring booking: all or nothing, or with skip_conflicts what is free."""
+    assert request.rrule is not None
+    view = get_space(session, actor, request.space_id)
+    _require_bookable_by(actor, view)
+    try:
+        rule = parse_rule(request.rrule, clock.tz)
+        occurrences = expand(rule, request.start, request.end, clock.tz)
+    except RecurrenceError as err:
+        raise RuleViolation(str(err), code="invalid_recurrence") from None
+    lock_space(session, view.id)
+    times = [(o.start, o.end) for o in occurrences]
+    checker = _Checker(session, actor, view, times, clock)
+    accepted: list[tuple[datetime, datetime]] = []
+    skipped: list[Skipped] = []
+    for start, end in times:
+        error = checker.verdict(start, end, alternatives=False)
+        if error is None:
+            checker.accept(start, end)
+            accepted.append((start, end))
+        elif request.skip_conflicts:
+            skipped.append(Skipped(start, end, error.code))
+        else:
+            if isinstance(error, Conflict):
+                error = checker.verdict(start, end, alternatives=True) or error
+            error.details.setdefault("occurrence", interval_json(start, end, clock.tz))
+            raise error
+    if not accepted:
+        first = checker.verdict(times[0][0], times[0][1], alternatives=True)
+        if first is not None:
+            raise first
+    series = Series(
+        space_id=view.id,
+        user_id=actor.id,
+        tenant_id=actor.tenant_id,
+        title=request.title,
+        rrule=rule,
+        first_start=request.start,
+        first_end=request.end,
+        sequence=0,
+    )
+    session.add(series)
+    bookings = []
+    for start, end in accepted:
+        booking = _new_booking(actor, view, request, start, end)
+        booking.series = series
+        booking.occurrence_start = start
+        bookings.append(booking)
+    session.add_all(bookings)
+    _flush(session, view, bookings)
+    audit.record(
+        session,
+        actor,
+        "series.create",
+        "series",
+        series.id,
+        occurrences=len(bookings),
+        skipped=len(skipped),
+    )
+    return SeriesResult(series=series, bookings=bookings, skipped=skipped)
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    start: datetime | None = None
+    end: datetime | None = None
+    space_id: int | None = None
+    title: str | None = None
+    notes: str | None = None
+    attendees: int | None = None
+    fields: frozenset[str] = frozenset()
+
+
+def change(
+    session: Session, actor: User, booking_id: int, changes: BookingChange, clock: Clock
+) -> Booking:
+    """Change time, space, title, notes or attendees; a new time or space is checked again."""
+    booking = get_booking(session, actor, booking_id)
+    if booking.user_id != actor.id and actor.role != "manager":
+        raise Forbidden("Only the person who booked, or the campus manager, can change it.")
+    if booking.status not in ACTIVE:
+        raise Conflict(f"A {booking.status} booking cannot be changed.")
+    start = changes.start or booking.start
+    end = changes.end or booking.end
+    space_id = changes.space_id or booking.space_id
+    moved = start != booking.start or end != booking.end or space_id != booking.space_id
+    if moved:
+        view = get_space(session, actor, space_id)
+        _require_bookable_by(actor, view)
+        lock_space(session, view.id)
+        owner = booking.user if booking.user_id != actor.id else actor
+        checker = _Checker(session, owner, view, [(start, end)], clock, exclude_ids=[booking.id])
+        checker.privileged = actor.role == "manager"
+        error = checker.verdict(start, end, alternatives=True)
+        if error is not None:
+            raise error
+        rules = view.rules
+        booking.space_id = view.id
+        booking.start, booking.end = start, end
+        booking.busy_start = start - timedelta(minutes=rules.buffer_before_min)
+        booking.busy_end = end + timedelta(minutes=rules.buffer_after_min)
+        if actor.role != "manager":
+            # A move into a space that needs approval asks for it again.
+            booking.status = "pending" if rules.requires_approval else "confirmed"
+    if changes.title is not None:
+        booking.title = changes.title
+    if changes.notes is not None:
+        booking.notes = changes.notes
+    if "attendees" in changes.fields:
+        booking.attendees = changes.attendees
+    booking.sequence += 1
+    if moved:
+        view = catalog_service.load(session).by_id[booking.space_id]
+        _flush(session, view, [booking])
+    else:
+        session.flush()
+    audit.record(session, actor, "booking.change", "booking", booking.id, moved=moved)
+    return booking
+
+
+def _scope_targets(session: Session, booking: Booking, scope: str) -> list[Booking]:
+    if scope not in SCOPES:
+        raise BadRequest(
+            f"scope must be one of {', '.join(SCOPES)}.", details={"fields": {"scope": "choice"}}
+        )
+    if scope == "occurrence" or booking.series_id is None:
+        return [booking]
+    query = select(Booking).where(Booking.series_id == booking.series_id)
+    if scope == "following":
+        query = query.where(Booking.occurrence_start >= booking.occurrence_start)
+    return list(session.scalars(query.order_by(Booking.occurrence_start)))
+
+
+def cancel(
+    session: Session, actor: User, booking_id: int, scope: str, clock: Clock
+) -> list[Booking]:
+    """Cancel one occurrence, it and the following ones, or the whole series' future."""
+    booking = get_booking(session, actor, booking_id)
+    if booking.status not in ACTIVE:
+        raise Conflict(f"This booking is already {booking.status}.")
+    if actor.role != "manager" and booking.end <= clock.now:
+        raise RuleViolation("A booking that has ended cannot be cancelled.", code="in_past")
+    targets = [
+        b
+        for b in _scope_targets(session, booking, scope)
+        if b.status in ACTIVE and (b.id == booking.id or b.end > clock.now)
+    ]
+    for target in targets:
+        target.status = "cancelled"
+        target.cancelled_at = clock.now
+        target.sequence += 1
+    session.flush()
+    audit.record(
+        session, actor, "booking.cancel", "booking", booking.id, scope=scope, count=len(targets)
+    )
+    return targets
+
+
+def decide(
+    session: Session,
+    actor: User,
+    booking_id: int,
+    *,
+    approve: bool,
+    scope: str,
+    reason: str | None,
+    clock: Clock,
+) -> list[Booking]:
+    """The manager approves or rejects a pending booking (or the pending part of its series)."""
+    if actor.role != "manager":
+        booking = get_booking(session, actor, booking_id)
+        raise Forbidden("Only the campus manager approves or rejects bookings.")
+    booking = get_booking(session, actor, booking_id)
+    if booking.status != "pending":
+        raise Conflict(f"Only a pending booking can be decided; this one is {booking.status}.")
+    targets = [b for b in _scope_targets(session, booking, scope) if b.status == "pending"]
+    for target in targets:
+        target.status = "confirmed" if approve else "rejected"
+        target.decided_by_id = actor.id
+        target.decided_at = clock.now
+        target.reason = reason
+        target.sequence += 1
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "booking.approve" if approve else "booking.reject",
+        "booking",
+        booking.id,
+        scope=scope,
+        count=len(targets),
+        reason=reason,
+    )
+    return targets
+
+
+def pending_approvals(
+    session: Session, actor: User, *, limit: int, cursor: str | None
+) -> tuple[list[Booking], str | None]:
+    """Pending bookings, the oldest request first."""
+    if actor.role != "manager":
+        raise Forbidden("Only the campus manager sees the approval queue.")
+    query = select(Booking).where(Booking.status == "pending")
+    if cursor:
+        after, after_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Booking.created_at > after, and_(Booking.created_at == after, Booking.id > after_id)
+            )
+        )
+    rows = list(session.scalars(query.order_by(Booking.created_at, Booking.id).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        raw = json.dumps([last.created_at.isoformat(), last.id]).encode()
+        next_cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return rows[:limit], next_cursor
+
+
+def expire_pending(session: Session, now: datetime) -> int:
+    """Reject the pending bookings whose start has passed undecided; how many."""
+    expired = list(
+        session.scalars(select(Booking).where(Booking.status == "pending", Booking.start <= now))
+    )
+    for booking in expired:
+        booking.status = "rejected"
+        booking.reason = "Not decided before the booking started."
+        booking.decided_at = now
+        booking.sequence += 1
+    session.flush()
+    if expired:
+        audit.record(session, None, "booking.expire", "booking", None, count=len(expired))
+    return len(expired)
+
+
+__all__ = [
+    "BookingChange",
+    "BookingFilter",
+    "BookingRequest",
+    "Clock",
+    "SeriesResult",
+    "Skipped",
+    "book",
+    "book_series",
+    "cancel",
+    "change",
+    "decide",
+    "expire_pending",
+    "get_booking",
+    "iso_local",
+    "list_bookings",
+    "pending_approvals",
+]

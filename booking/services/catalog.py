@@ -1,0 +1,150 @@
+"""The space catalog: immutable snapshots of every space and its rules, cached per database.
+
+Spaces change a few times a day and are read on every search; rebuilding them per request
+(500 ORM objects with their rules) would cost more than the search itself. The cache is keyed
+by the spaces' last change (max updated_at and count), read with one cheap query.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from booking.core.rules import WEEKDAYS, OpeningHours, SpaceRules
+from booking.models import Building, Space, space_allowed_tenants
+
+
+@dataclass(frozen=True)
+class SpaceView:
+    """What search, availability and booking need to know about a space."""
+
+    id: int
+    code: str
+    name: str
+    building_id: int
+    building_code: str
+    building_name: str
+    kind: str
+    floor: int | None
+    capacity: int
+    area_m2: Decimal
+    features: frozenset[str]
+    feature_list: tuple[str, ...]
+    active: bool
+    hourly_rate_eur: Decimal
+    rules: SpaceRules
+    opening_hours_json: dict[str, Any] | None
+    updated_at: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.name}, {self.building_name}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    spaces: tuple[SpaceView, ...]
+    by_id: dict[int, SpaceView]
+    longest_busy_min: int
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def parse_opening_hours(value: dict[str, Any] | None) -> OpeningHours | None:
+    """{"mon": [["08:00", "18:00"]]} as minutes since local midnight (24:00 = 1440)."""
+    if value is None:
+        return None
+    return {
+        day: tuple((_minutes(a), _minutes(b)) for a, b in value.get(day, []))
+        for day in WEEKDAYS
+        if value.get(day)
+    }
+
+
+def rules_of(space: Space, allowed: frozenset[int] | None) -> SpaceRules:
+    return SpaceRules(
+        bookable=space.bookable,
+        requires_approval=space.requires_approval,
+        opening_hours=parse_opening_hours(space.opening_hours),
+        min_duration_min=space.min_duration_min,
+        max_duration_min=space.max_duration_min,
+        granularity_min=space.granularity_min or 15,
+        min_notice_min=space.min_notice_min,
+        max_advance_days=space.max_advance_days,
+        buffer_before_min=space.buffer_before_min or 0,
+        buffer_after_min=space.buffer_after_min or 0,
+        required_qualification=space.required_qualification,
+        allowed_tenants=allowed,
+        max_hours_per_week_per_tenant=space.max_hours_per_week_per_tenant,
+    )
+
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple[Any, ...], Catalog]] = {}
+
+
+def _version(session: Session) -> tuple[Any, ...]:
+    row = session.execute(
+        select(func.max(Space.updated_at), func.count(Space.id), func.max(Space.longest_busy_min))
+    ).one()
+    return (row[0], row[1], row[2] or 0)
+
+
+def load(session: Session) -> Catalog:
+    """The current catalog (cached until any space changes)."""
+    bind = session.get_bind()
+    key = str(bind.engine.url)
+    version = _version(session)
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    catalog = _build(session, int(version[2]))
+    with _lock:
+        _cache[key] = (version, catalog)
+    return catalog
+
+
+def _build(session: Session, longest: int) -> Catalog:
+    allowed: dict[int, set[int]] = {}
+    for space_id, tenant_id in session.execute(select(space_allowed_tenants)):
+        allowed.setdefault(space_id, set()).add(tenant_id)
+    buildings = {b.id: b for b in session.scalars(select(Building))}
+    views = []
+    # Interning equal rules lets a search check each distinct policy once, not once per space.
+    interned: dict[str, SpaceRules] = {}
+    for space in session.scalars(select(Space).order_by(Space.code)).unique():
+        tenants = allowed.get(space.id)
+        rules = rules_of(space, frozenset(tenants) if tenants else None)
+        rules = interned.setdefault(repr(rules), rules)
+        building = buildings[space.building_id]
+        views.append(
+            SpaceView(
+                id=space.id,
+                code=space.code,
+                name=space.name,
+                building_id=space.building_id,
+                building_code=building.code,
+                building_name=building.name,
+                kind=space.kind,
+                floor=space.floor,
+                capacity=space.capacity,
+                area_m2=Decimal(space.area_m2 or 0),
+                features=frozenset(space.features or ()),
+                feature_list=tuple(space.features or ()),
+                active=space.active,
+                hourly_rate_eur=Decimal(space.hourly_rate_eur or 0),
+                rules=rules,
+                opening_hours_json=space.opening_hours,
+                updated_at=space.updated_at,
+            )
+        )
+    return Catalog(spaces=tuple(views), by_id={v.id: v for v in views}, longest_busy_min=longest)
