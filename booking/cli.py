@@ -55,9 +55,13 @@ def serve_command(demo: bool, host: str, port: int) -> None:
         )
         _commit()
         click.echo(summary.describe())
+    from werkzeug.serving import run_simple
+
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(f"Campus Booking on http://{host}:{port}")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Flask refuses app.run() inside its own CLI; the demo server is Werkzeug's, threaded.
+    # Production runs gunicorn instead (README).
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 @click.command("seed-demo")
@@ -194,6 +198,18 @@ def qualifications_revoke(email: str, code: str) -> None:
     click.echo(f"{email} no longer holds {code}.")
 
 
+@click.command("expire-pending")
+@with_appcontext
+def expire_pending_command() -> None:
+    """Reject pending bookings whose start has passed undecided (run from cron)."""
+    from booking.clock import booking_now
+    from booking.services import bookings as booking_service
+
+    count = booking_service.expire_pending(current_session(), booking_now())
+    _commit()
+    click.echo(f"{count} pending booking(s) expired.")
+
+
 def _run(action: Any) -> Any:
     """Run a service call; a domain error becomes a one-line message and exit status 1."""
     from booking.errors import DomainError
@@ -212,6 +228,7 @@ def register_commands(app: Flask) -> None:
         tenants_group,
         users_group,
         qualifications_group,
+        expire_pending_command,
     ):
         app.cli.add_command(command)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import logging
+import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path

@@ -108,3 +108,14 @@ def client(app: Flask, clean_db: None) -> FlaskClient:
 
 
 from tests.factories import *  # noqa: E402,F403  (factory fixtures: make_space, make_user, ...)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI nothing may be skipped: a skipped test there fails the run."""
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        reporter.write_line(f"CI: {skipped} test(s) skipped; in CI every test must run.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from booking.errors import Unauthenticated
 from booking.extensions import csrf, current_session
@@ -21,6 +22,10 @@ def _authenticate() -> None:
     from booking.services.auth import resolve_token
 
     g.api_token = None
+    # 413 comes before 401 (API.md section 4): refuse a body too large before anything else.
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     header = request.headers.get("Authorization", "")

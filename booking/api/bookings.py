@@ -8,6 +8,7 @@ from flask import jsonify, request
 
 from booking.api import api, current_user
 from booking.api.parsing import (
+    MAX_ID,
     body,
     page,
     page_args,
@@ -76,9 +77,9 @@ def list_bookings() -> Any:
         booking_service.BookingFilter(
             start=query_time("from", tz),
             end=query_time("to", tz, end_of_day=True),
-            space_id=query_int("space_id", minimum=1),
+            space_id=query_int("space_id", minimum=1, maximum=MAX_ID),
             status=status,
-            user_id=query_int("user", minimum=1),
+            user_id=query_int("user", minimum=1, maximum=MAX_ID),
         ),
         limit=limit,
         cursor=cursor,

@@ -14,6 +14,9 @@ from booking.errors import BadRequest
 
 M = TypeVar("M", bound=BaseModel)
 MAX_LIMIT = 500
+# Ids are 32-bit integer columns; a larger number can match nothing (and SQLite cannot even
+# take one beyond 64 bits as a parameter).
+MAX_ID = 2**31 - 1
 
 
 def body(model: type[M], *, optional: bool = False) -> M:
@@ -37,23 +40,28 @@ def body(model: type[M], *, optional: bool = False) -> M:
 
 def parse_time(value: str, tz: ZoneInfo, name: str, *, end_of_day: bool = False) -> datetime:
     """ISO 8601; no offset means campus time; a date alone is its local midnight (or, as an
-    end, the next midnight: the whole day included)."""
+    end, the next midnight: the whole day included). Years outside 1900-9000 are refused, so
+    that no later conversion (to UTC, to the next day) can overflow."""
     text = value.strip()
+    day: date | None = None
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            if end_of_day:
-                day += timedelta(days=1)
-            return datetime.combine(day, time(0), tzinfo=tz)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            parsed = datetime.combine(day, time(0))
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise BadRequest(
             f"{name} is not an ISO 8601 time: {value!r}.", details={"fields": {name: "format"}}
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
     if not 1900 <= parsed.year <= 9000:
         raise BadRequest(f"{name} is out of range.", details={"fields": {name: "range"}})
+    if day is not None:
+        if end_of_day:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(0), tzinfo=tz)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
     return parsed
 
 

@@ -100,10 +100,13 @@ class Space(db.Model):  # type: ignore[name-defined,misc]
     hourly_rate_eur: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     # The longest busy time (minutes, buffers included) any booking of this space ever had.
     # Range queries use it as a lower bound on start, so that they read only nearby bookings.
-    longest_busy_min: Mapped[int] = mapped_column(Integer, default=0)
+    longest_busy_min: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the catalog cache reads max(updated_at) on every request.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     building: Mapped[Building] = relationship(back_populates="spaces", lazy="joined")
     allowed_tenants: Mapped[list[Tenant]] = relationship(

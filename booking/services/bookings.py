@@ -12,19 +12,19 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from booking.core.availability import BookedSlot, alternative_slots, conflicts
 from booking.core.intervals import Interval
 from booking.core.recurrence import RecurrenceError, expand, parse_rule
-from booking.core.rules import RuleContext, Violation, check
+from booking.core.rules import MAX_BOOKING_DAYS, RuleContext, Violation, check
 from booking.errors import (
     BadRequest,
     Conflict,
@@ -92,10 +92,39 @@ def visible_to(user: User, booking: Booking) -> bool:
     )
 
 
-def get_booking(session: Session, user: User, booking_id: int) -> Booking:
-    booking = session.get(Booking, booking_id)
+# Ids are 32-bit integer columns; no booking has a larger one (and SQLite refuses parameters
+# beyond 64 bits instead of finding nothing).
+MAX_ID = 2**31 - 1
+
+
+def get_booking(
+    session: Session, user: User, booking_id: int, *, for_update: bool = False
+) -> Booking:
+    """The booking as the user may see it; NotFound for one they may not see.
+
+    for_update: for a change of state. The booking's row is locked (PostgreSQL; SQLite's
+    writers are serialized already) and read afresh, so that two actions on one booking, such
+    as a cancel and an approval, run one after the other; otherwise both read "pending" and
+    the approval brings a booking that was just cancelled back as confirmed. An occurrence's
+    series row is locked first: every action on a series (which may touch all its rows) and
+    on its occurrences then takes its locks in one order, series before bookings.
+    """
+    booking = session.get(Booking, booking_id) if 0 < booking_id <= MAX_ID else None
     if booking is None or not visible_to(user, booking):
         raise NotFound(f"There is no booking {booking_id}.")
+    if for_update:
+        if booking.series_id is not None:
+            session.execute(
+                select(Series.id).where(Series.id == booking.series_id).with_for_update()
+            )
+        locked = session.scalar(
+            select(Booking)
+            .where(Booking.id == booking_id)
+            .with_for_update(of=Booking)
+            .execution_options(populate_existing=True)
+        )
+        assert locked is not None  # bookings are never deleted
+        booking = locked
     return booking
 
 
@@ -114,14 +143,26 @@ def encode_cursor(booking: Booking) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """A cursor of encode_cursor (or of pending_approvals) back as (time, id); BadRequest for
+    anything else, including well-formed JSON with times or ids no database could hold."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         start_text, booking_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         start = datetime.fromisoformat(start_text)
-        if start.tzinfo is None or not isinstance(booking_id, int):
+        if start.tzinfo is None or type(booking_id) is not int:
+            raise ValueError
+        start = start.astimezone(UTC)
+        if not 1900 <= start.year <= 9000 or not 0 <= booking_id <= MAX_ID:
             raise ValueError
         return start, booking_id
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        binascii.Error,
+        json.JSONDecodeError,
+        UnicodeDecodeError,
+    ):
         raise BadRequest(
             "This cursor was not given by the API.", details={"fields": {"cursor": "invalid"}}
         ) from None
@@ -203,6 +244,15 @@ def _conflict_entries(
     return entries
 
 
+_LONGEST_BOOKING = timedelta(days=MAX_BOOKING_DAYS)
+
+
+def _span(windows: Sequence[Interval]) -> Interval | None:
+    if not windows:
+        return None
+    return Interval(min(w.start for w in windows), max(w.end for w in windows))
+
+
 class _Checker:
     """Everything needed to judge occurrences of one request in one space, read once."""
 
@@ -225,23 +275,28 @@ class _Checker:
         before = timedelta(minutes=rules.buffer_before_min)
         after = timedelta(minutes=rules.buffer_after_min)
         windows = [Interval(s - before, e + after) for s, e in occurrences if e > s]
+        # Only a booking that may exist at all can conflict or count against a quota: one
+        # longer than MAX_BOOKING_DAYS is too_long whatever else, and reading the bookings
+        # of its span (the years 1900 to 9000, say) would read the space's whole history.
+        bounded = [
+            Interval(s - before, e + after)
+            for s, e in occurrences
+            if timedelta(0) < e - s <= _LONGEST_BOOKING
+        ]
         self.longest = catalog_service.load(session).longest_busy_min
         self.booked: list[BookedSlot] = (
             scheduling.booked_slots(
                 session,
                 [view.id],
-                windows,
+                bounded,
                 longest_busy_min=self.longest,
                 exclude_ids=self.exclude_ids,
             ).get(view.id, [])
-            if windows
+            if bounded
             else []
         )
-        span = (
-            Interval(min(w.start for w in windows), max(w.end for w in windows))
-            if windows
-            else None
-        )
+        span = _span(windows)
+        bounded_span = _span(bounded)
         self.closures = (
             scheduling.closures_for(view, scheduling.closures_near(session, span)) if span else []
         )
@@ -255,43 +310,22 @@ class _Checker:
             rules.max_hours_per_week_per_tenant is not None
             and not self.privileged
             and actor.tenant_id is not None
-            and span is not None
+            and bounded_span is not None
         ):
             self.week_minutes = scheduling.tenant_minutes_per_week(
-                session, actor.tenant_id, view.id, span, clock.tz, exclude_ids
+                session, actor.tenant_id, view.id, bounded_span, clock.tz, exclude_ids
             )
-
-    def context(self) -> RuleContext:
-        return RuleContext(
-            now=self.clock.now,
-            tz=self.clock.tz,
-            privileged=self.privileged,
-            closures=self.closures,
-            leased=False,
-            tenant_week_minutes=self.week_minutes,
-        )
 
     def verdict(self, start: datetime, end: datetime, *, alternatives: bool) -> DomainError | None:
         """The first error this occurrence gets, in the API's order, or None when it is fine."""
-        rules = self.view.rules
-        if not qualified(self.actor, rules, start.astimezone(self.clock.tz).date()):
-            code = rules.required_qualification
-            return QualificationRequired(
-                f"Booking this space needs the qualification {code}.",
-                details={"qualification": code},
-            )
-        request = Interval(start, end) if end > start else None
-        ctx = RuleContext(
-            now=self.clock.now,
-            tz=self.clock.tz,
-            privileged=self.privileged,
-            closures=self.closures,
-            leased=request is not None and any(i.overlaps(request) for i in self.leases),
-            tenant_week_minutes=self.week_minutes,
-        )
-        violations = check(rules, start, end, ctx)
+        missing = self.qualification_error(start)
+        if missing is not None:
+            return missing
+        violations = self.violations(start, end)
         if violations:
             return _violation_error(violations)
+        ctx = self._rule_context(start, end)
+        rules = self.view.rules
         in_way = conflicts(
             start,
             end,
@@ -303,6 +337,42 @@ class _Checker:
         if in_way:
             return self._conflict(start, end, in_way, ctx, alternatives)
         return None
+
+    def qualification_error(self, start: datetime) -> QualificationRequired | None:
+        """403 qualification_required when the booker lacks the space's qualification that day."""
+        rules = self.view.rules
+        if qualified(self.actor, rules, start.astimezone(self.clock.tz).date()):
+            return None
+        code = rules.required_qualification
+        return QualificationRequired(
+            f"Booking this space needs the qualification {code}.",
+            details={"qualification": code},
+        )
+
+    def violations(self, start: datetime, end: datetime) -> list[Violation]:
+        """Every rule [start, end) breaks, in the API's order (conflicts aside).
+
+        core's check() walks a request day by day (opening hours) and week by week (quota),
+        so a request for the years 1900 to 9000 would keep the space locked (on SQLite: every
+        write) for many seconds. A request longer than MAX_BOOKING_DAYS is too_long whatever
+        else it breaks, and too_long comes before those two; so it is judged without them, and
+        its violations do not list outside_opening_hours or quota_exceeded.
+        """
+        rules = self.view.rules
+        if end - start > _LONGEST_BOOKING:
+            rules = replace(rules, opening_hours=None, max_hours_per_week_per_tenant=None)
+        return check(rules, start, end, self._rule_context(start, end))
+
+    def _rule_context(self, start: datetime, end: datetime) -> RuleContext:
+        request = Interval(start, end) if end > start else None
+        return RuleContext(
+            now=self.clock.now,
+            tz=self.clock.tz,
+            privileged=self.privileged,
+            closures=self.closures,
+            leased=request is not None and any(i.overlaps(request) for i in self.leases),
+            tenant_week_minutes=self.week_minutes,
+        )
 
     def accept(self, start: datetime, end: datetime) -> None:
         """Count an accepted occurrence against the later ones of the same request."""
@@ -412,6 +482,36 @@ def _grow_longest_busy(session: Session, space_id: int, minutes: int) -> None:
     )
 
 
+def _booking_row(
+    actor: User,
+    view: SpaceView,
+    request: BookingRequest,
+    start: datetime,
+    end: datetime,
+    stamp: datetime,
+) -> dict[str, Any]:
+    rules = view.rules
+    status = "pending" if rules.requires_approval and actor.role != "manager" else "confirmed"
+    return {
+        "space_id": view.id,
+        "user_id": actor.id,
+        "tenant_id": actor.tenant_id,
+        "series_id": None,
+        "occurrence_start": None,
+        "title": request.title,
+        "notes": request.notes,
+        "attendees": request.attendees,
+        "start": start,
+        "end": end,
+        "busy_start": start - timedelta(minutes=rules.buffer_before_min),
+        "busy_end": end + timedelta(minutes=rules.buffer_after_min),
+        "status": status,
+        "sequence": 0,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
 def _new_booking(
     actor: User,
     view: SpaceView,
@@ -419,28 +519,18 @@ def _new_booking(
     start: datetime,
     end: datetime,
 ) -> Booking:
-    rules = view.rules
-    status = "pending" if rules.requires_approval and actor.role != "manager" else "confirmed"
-    return Booking(
-        space_id=view.id,
-        user_id=actor.id,
-        tenant_id=actor.tenant_id,
-        title=request.title,
-        notes=request.notes,
-        attendees=request.attendees,
-        start=start,
-        end=end,
-        busy_start=start - timedelta(minutes=rules.buffer_before_min),
-        busy_end=end + timedelta(minutes=rules.buffer_after_min),
-        status=status,
-        sequence=0,
+    return Booking(**_booking_row(actor, view, request, start, end, datetime.now(UTC)))
+
+
+def _longest_minutes(bookings: Sequence[Booking]) -> int:
+    return max(
+        (int((b.busy_end - b.busy_start).total_seconds() // 60) for b in bookings), default=0
     )
 
 
 def _flush(session: Session, view: SpaceView, bookings: Sequence[Booking]) -> None:
     if bookings:
-        longest = max(int((b.busy_end - b.busy_start).total_seconds() // 60) for b in bookings)
-        _grow_longest_busy(session, view.id, longest)
+        _grow_longest_busy(session, view.id, _longest_minutes(bookings))
     try:
         session.flush()
     except (IntegrityError, OperationalError) as err:
@@ -463,6 +553,25 @@ def book(session: Session, actor: User, request: BookingRequest, clock: Clock) -
     return booking
 
 
+def _invalid_recurrence(
+    session: Session,
+    actor: User,
+    view: SpaceView,
+    request: BookingRequest,
+    clock: Clock,
+    err: RecurrenceError,
+) -> DomainError:
+    """The answer to an unusable rule. invalid_recurrence is the last of the 422 codes, so a
+    missing qualification, or a rule that the first [start, end) breaks, comes before it; the
+    violations then list it last."""
+    checker = _Checker(session, actor, view, [(request.start, request.end)], clock)
+    missing = checker.qualification_error(request.start)
+    if missing is not None:
+        return missing
+    recurrence = Violation("invalid_recurrence", str(err))
+    return _violation_error([*checker.violations(request.start, request.end), recurrence])
+
+
 def book_series(
     session: Session, actor: User, request: BookingRequest, clock: Clock
 ) -> SeriesResult:
@@ -474,7 +583,7 @@ def book_series(
         rule = parse_rule(request.rrule, clock.tz)
         occurrences = expand(rule, request.start, request.end, clock.tz)
     except RecurrenceError as err:
-        raise RuleViolation(str(err), code="invalid_recurrence") from None
+        raise _invalid_recurrence(session, actor, view, request, clock, err) from None
     lock_space(session, view.id)
     times = [(o.start, o.end) for o in occurrences]
     checker = _Checker(session, actor, view, times, clock)
@@ -507,14 +616,25 @@ def book_series(
         sequence=0,
     )
     session.add(series)
-    bookings = []
-    for start, end in accepted:
-        booking = _new_booking(actor, view, request, start, end)
-        booking.series = series
-        booking.occurrence_start = start
-        bookings.append(booking)
-    session.add_all(bookings)
-    _flush(session, view, bookings)
+    try:
+        session.flush()
+        # One multi-row INSERT ... RETURNING for all occurrences: a flush of ORM objects
+        # would send one INSERT per occurrence.
+        stamp = datetime.now(UTC)
+        rows = []
+        for start, end in accepted:
+            row = _booking_row(actor, view, request, start, end, stamp)
+            row["series_id"] = series.id
+            row["occurrence_start"] = start
+            rows.append(row)
+        # RETURNING order is not guaranteed (asking for it makes SQLite insert row by row);
+        # the occurrences' starts are distinct, so order by them.
+        bookings = sorted(
+            session.scalars(insert(Booking).returning(Booking), rows), key=lambda b: b.start
+        )
+    except (IntegrityError, OperationalError) as err:
+        _raise_lost_race(err)
+    _grow_longest_busy(session, view.id, _longest_minutes(bookings))
     audit.record(
         session,
         actor,
@@ -542,7 +662,7 @@ def change(
     session: Session, actor: User, booking_id: int, changes: BookingChange, clock: Clock
 ) -> Booking:
     """Change time, space, title, notes or attendees; a new time or space is checked again."""
-    booking = get_booking(session, actor, booking_id)
+    booking = get_booking(session, actor, booking_id, for_update=True)
     if booking.user_id != actor.id and actor.role != "manager":
         raise Forbidden("Only the person who booked, or the campus manager, can change it.")
     if booking.status not in ACTIVE:
@@ -592,7 +712,12 @@ def _scope_targets(session: Session, booking: Booking, scope: str) -> list[Booki
         )
     if scope == "occurrence" or booking.series_id is None:
         return [booking]
-    query = select(Booking).where(Booking.series_id == booking.series_id)
+    # Read afresh: the series row locked by get_booking(for_update=True) keeps them steady.
+    query = (
+        select(Booking)
+        .where(Booking.series_id == booking.series_id)
+        .execution_options(populate_existing=True)
+    )
     if scope == "following":
         query = query.where(Booking.occurrence_start >= booking.occurrence_start)
     return list(session.scalars(query.order_by(Booking.occurrence_start)))
@@ -602,7 +727,7 @@ def cancel(
     session: Session, actor: User, booking_id: int, scope: str, clock: Clock
 ) -> list[Booking]:
     """Cancel one occurrence, it and the following ones, or the whole series' future."""
-    booking = get_booking(session, actor, booking_id)
+    booking = get_booking(session, actor, booking_id, for_update=True)
     if booking.status not in ACTIVE:
         raise Conflict(f"This booking is already {booking.status}.")
     if actor.role != "manager" and booking.end <= clock.now:
@@ -637,7 +762,7 @@ def decide(
     if actor.role != "manager":
         booking = get_booking(session, actor, booking_id)
         raise Forbidden("Only the campus manager approves or rejects bookings.")
-    booking = get_booking(session, actor, booking_id)
+    booking = get_booking(session, actor, booking_id, for_update=True)
     if booking.status != "pending":
         raise Conflict(f"Only a pending booking can be decided; this one is {booking.status}.")
     targets = [b for b in _scope_targets(session, booking, scope) if b.status == "pending"]

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from booking.core.rules import WEEKDAYS, OpeningHours, SpaceRules
@@ -92,11 +92,23 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[Any, ...], Catalog]] = {}
 
 
+# Built once as plain SQL: constructing it through the ORM on every request cost more than
+# running it. max(updated_at) and max(longest_busy_min) are index lookups. allowed_tenants
+# live in their own table, whose changes leave spaces.updated_at as it was: a fingerprint of
+# that (small) table's rows sees them in the same query.
+_VERSION = text(
+    "SELECT (SELECT max(updated_at) FROM spaces), (SELECT count(*) FROM spaces),"
+    " (SELECT max(longest_busy_min) FROM spaces),"
+    " (SELECT count(*) FROM space_allowed_tenants),"
+    " (SELECT coalesce(sum(space_id), 0) FROM space_allowed_tenants),"
+    " (SELECT coalesce(sum(tenant_id), 0) FROM space_allowed_tenants),"
+    " (SELECT coalesce(sum(space_id * tenant_id), 0) FROM space_allowed_tenants)"
+)
+
+
 def _version(session: Session) -> tuple[Any, ...]:
-    row = session.execute(
-        select(func.max(Space.updated_at), func.count(Space.id), func.max(Space.longest_busy_min))
-    ).one()
-    return (row[0], row[1], row[2] or 0)
+    row = session.execute(_VERSION).one()
+    return (str(row[0]), row[1], row[2] or 0, *(int(value) for value in row[3:]))
 
 
 def load(session: Session) -> Catalog:

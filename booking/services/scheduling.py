@@ -6,16 +6,20 @@ asked window, never a space's whole history.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Date, TextualSelect, and_, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from booking.core.availability import BookedSlot
 from booking.core.intervals import Interval, merge
 from booking.models import Booking, Closure, Lease, lease_spaces
+from booking.models.bookings import ACTIVE_SQL
+from booking.models.types import UTCDateTime
 from booking.services.catalog import SpaceView
 
 ACTIVE = ("pending", "confirmed")
@@ -23,6 +27,63 @@ ACTIVE = ("pending", "confirmed")
 
 def _minutes_between(a: datetime, b: datetime) -> int:
     return int((b - a).total_seconds() // 60)
+
+
+_SLOT_COLUMNS = (
+    Booking.id,
+    Booking.space_id,
+    Booking.user_id,
+    Booking.start,
+    Booking.end,
+    Booking.busy_start,
+    Booking.busy_end,
+)
+# The most frequent read (one space, one window: availability, a single booking) prebuilt
+# with typed parameters, so that a request does not pay for building the statement.
+_ONE_SPACE_SLOTS = select(*_SLOT_COLUMNS).where(
+    ACTIVE_SQL,
+    Booking.space_id == bindparam("space_id"),
+    Booking.busy_start > bindparam("low", type_=UTCDateTime()),
+    Booking.busy_start < bindparam("high", type_=UTCDateTime()),
+    Booking.busy_end > bindparam("start", type_=UTCDateTime()),
+)
+
+
+def _slot(row: Any) -> BookedSlot:
+    return BookedSlot(
+        start=row.start,
+        end=row.end,
+        user_id=row.user_id,
+        buffer_before_min=_minutes_between(row.busy_start, row.start),
+        buffer_after_min=_minutes_between(row.end, row.busy_end),
+        booking_id=row.id,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _windows_statement(count: int) -> TextualSelect:
+    """One space's active bookings near any of `count` windows (a series' occurrences).
+
+    Each OR term repeats the space and the active condition, so that SQLite answers with one
+    index range per window (MULTI-INDEX OR) instead of reading all the space's bookings;
+    built once per count, as text, since building 26 terms per request costs milliseconds.
+    """
+    term = (
+        "(bookings.space_id = :space_id AND bookings.status IN ('pending', 'confirmed')"
+        " AND bookings.busy_start > :low{n} AND bookings.busy_start < :high{n}"
+        " AND bookings.busy_end > :start{n})"
+    )
+    sql = (
+        "SELECT bookings.id, bookings.space_id, bookings.user_id, bookings.start,"
+        ' bookings."end", bookings.busy_start, bookings.busy_end FROM bookings WHERE '
+        + " OR ".join(term.format(n=n) for n in range(count))
+    )
+    typed = [
+        bindparam(f"{name}{n}", type_=UTCDateTime())
+        for n in range(count)
+        for name in ("low", "high", "start")
+    ]
+    return text(sql).bindparams(bindparam("space_id"), *typed).columns(*_SLOT_COLUMNS)
 
 
 def booked_slots(
@@ -33,71 +94,132 @@ def booked_slots(
     longest_busy_min: int,
     exclude_ids: Iterable[int] = (),
 ) -> dict[int, list[BookedSlot]]:
-    """Active bookings whose busy time overlaps one of the windows, per space."""
+    """Active bookings whose busy time overlaps one of the windows, per space.
+
+    A booking's busy time is at most `longest_busy_min` long, so its start lies within that
+    much before the window: the index on busy_start is read only around the windows.
+    """
     ranges = merge(windows)
     if not ranges:
         return {}
     reach = timedelta(minutes=longest_busy_min + 1)
-    terms = [
-        and_(
-            Booking.busy_start > window.start - reach,
-            Booking.busy_start < window.end,
-            Booking.busy_end > window.start,
+    if space_ids is not None and len(space_ids) == 1 and len(ranges) == 1:
+        rows = session.execute(
+            _ONE_SPACE_SLOTS,
+            {
+                "space_id": space_ids[0],
+                "low": ranges[0].start - reach,
+                "high": ranges[0].end,
+                "start": ranges[0].start,
+            },
         )
-        for window in ranges
-    ]
-    query = select(
-        Booking.id,
-        Booking.space_id,
-        Booking.user_id,
-        Booking.start,
-        Booking.end,
-        Booking.busy_start,
-        Booking.busy_end,
-    ).where(Booking.status.in_(ACTIVE), or_(*terms))
-    if space_ids is not None:
-        if len(space_ids) == 1:
-            query = query.where(Booking.space_id == space_ids[0])
-        else:
+    elif space_ids is not None and len(space_ids) == 1:
+        params: dict[str, Any] = {"space_id": space_ids[0]}
+        for n, window in enumerate(ranges):
+            params[f"low{n}"] = window.start - reach
+            params[f"high{n}"] = window.end
+            params[f"start{n}"] = window.start
+        rows = session.execute(_windows_statement(len(ranges)), params)
+    else:
+        terms = [
+            and_(
+                Booking.busy_start > window.start - reach,
+                Booking.busy_start < window.end,
+                Booking.busy_end > window.start,
+            )
+            for window in ranges
+        ]
+        query = select(*_SLOT_COLUMNS).where(ACTIVE_SQL, or_(*terms))
+        if space_ids is not None:
             query = query.where(Booking.space_id.in_(space_ids))
+        rows = session.execute(query)
     excluded = set(exclude_ids)
     found: dict[int, list[BookedSlot]] = {}
-    for row in session.execute(query):
-        if row.id in excluded:
-            continue
-        found.setdefault(row.space_id, []).append(
-            BookedSlot(
-                start=row.start,
-                end=row.end,
-                user_id=row.user_id,
-                buffer_before_min=_minutes_between(row.busy_start, row.start),
-                buffer_after_min=_minutes_between(row.end, row.busy_end),
-                booking_id=row.id,
-            )
-        )
+    for row in rows:
+        if row.id not in excluded:
+            found.setdefault(row.space_id, []).append(_slot(row))
     for slots in found.values():
         slots.sort(key=lambda slot: slot.start)
     return found
 
 
-def closures_near(session: Session, window: Interval) -> list[Closure]:
-    """Every closure (space, building or campus-wide) overlapping the window."""
-    return list(
+# Free-space search needs only WHICH spaces are blocked, not the bookings themselves. The
+# conflict test of core.availability.conflicts is applied in SQL with the largest buffers of
+# the candidate spaces: exact for spaces with those buffers, a superset for the others, which
+# the caller re-checks in Python. Returning bare ids keeps a search on a busy campus cheap.
+_BLOCKED_SPACES = select(Booking.space_id).where(
+    ACTIVE_SQL,
+    Booking.busy_start > bindparam("low", type_=UTCDateTime()),
+    Booking.busy_start < bindparam("busy_end", type_=UTCDateTime()),
+    Booking.busy_end > bindparam("busy_start", type_=UTCDateTime()),
+    or_(
+        Booking.user_id != bindparam("user_id"),
+        and_(
+            Booking.start < bindparam("end", type_=UTCDateTime()),
+            Booking.end > bindparam("start", type_=UTCDateTime()),
+        ),
+    ),
+)
+# (No DISTINCT: with it SQLite's planner prefers a skip-scan over every space, ten times
+# slower than this range; the few duplicates are dropped in Python.)
+
+
+def blocked_spaces(
+    session: Session,
+    user_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    buffer_before_min: int,
+    buffer_after_min: int,
+    longest_busy_min: int,
+) -> set[int]:
+    """Spaces where a booking [start, end) by user_id with these (largest) buffers conflicts."""
+    busy_start = start - timedelta(minutes=buffer_before_min)
+    busy_end = end + timedelta(minutes=buffer_after_min)
+    return set(
         session.scalars(
-            select(Closure).where(Closure.start < window.end, Closure.end > window.start)
+            _BLOCKED_SPACES,
+            {
+                "low": busy_start - timedelta(minutes=longest_busy_min + 1),
+                "busy_start": busy_start,
+                "busy_end": busy_end,
+                "user_id": user_id,
+                "start": start,
+                "end": end,
+            },
         )
     )
 
 
-def closures_for(space: SpaceView, closures: Iterable[Closure]) -> list[Interval]:
-    """The closures that apply to one space."""
+_CLOSURES_NEAR = select(
+    Closure.id, Closure.space_id, Closure.building_id, Closure.start, Closure.end
+).where(
+    Closure.start < bindparam("end", type_=UTCDateTime()),
+    Closure.end > bindparam("start", type_=UTCDateTime()),
+)
+
+
+def closures_near(session: Session, window: Interval) -> list[Any]:
+    """Every closure (space, building or campus-wide) overlapping the window, as rows with
+    id, space_id, building_id, start and end."""
+    return list(session.execute(_CLOSURES_NEAR, {"start": window.start, "end": window.end}))
+
+
+def closures_applying(space: SpaceView, closures: Iterable[Any]) -> list[Any]:
+    """The closures (space, its building, or campus-wide) that apply to one space."""
     return [
-        Interval(c.start, c.end)
+        c
         for c in closures
         if (c.space_id is None and c.building_id is None)
         or c.space_id == space.id
         or (c.space_id is None and c.building_id == space.building_id)
     ]
+
+
+def closures_for(space: SpaceView, closures: Iterable[Any]) -> list[Interval]:
+    """The closed times of one space."""
+    return [Interval(c.start, c.end) for c in closures_applying(space, closures)]
 
 
 def local_day_bounds(day: date, tz: ZoneInfo) -> Interval:
@@ -106,26 +228,32 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> Interval:
     return Interval(start, end)
 
 
+_LEASES_NEAR = (
+    select(lease_spaces.c.space_id, Lease.start, Lease.end)
+    .join(Lease, Lease.id == lease_spaces.c.lease_id)
+    .where(
+        Lease.start <= bindparam("last", type_=Date()),
+        or_(Lease.end.is_(None), Lease.end >= bindparam("first", type_=Date())),
+    )
+)
+
+
 def leased_intervals(
     session: Session, space_ids: Sequence[int] | None, window: Interval, tz: ZoneInfo
 ) -> dict[int, list[Interval]]:
     """Per space, the times a running lease covers inside the window (lease days are local)."""
-    first = window.start.astimezone(tz).date()
-    last = window.end.astimezone(tz).date()
-    query = (
-        select(lease_spaces.c.space_id, Lease.start, Lease.end)
-        .join(Lease, Lease.id == lease_spaces.c.lease_id)
-        .where(Lease.start <= last, or_(Lease.end.is_(None), Lease.end >= first))
-    )
-    if space_ids is not None:
-        query = query.where(lease_spaces.c.space_id.in_(space_ids))
+    params = {
+        "first": window.start.astimezone(tz).date(),
+        "last": window.end.astimezone(tz).date(),
+    }
+    wanted = set(space_ids) if space_ids is not None else None
     found: dict[int, list[Interval]] = {}
-    for space_id, start, end in session.execute(query):
+    for space_id, start, end in session.execute(_LEASES_NEAR, params):
+        if wanted is not None and space_id not in wanted:
+            continue
         lease_start = local_day_bounds(start, tz).start
         lease_end = local_day_bounds(end, tz).end if end else window.end + timedelta(days=1)
-        found.setdefault(space_id, []).append(
-            Interval(lease_start, max(lease_end, lease_start + timedelta(minutes=1)))
-        )
+        found.setdefault(space_id, []).append(Interval(lease_start, lease_end))
     return found
 
 
@@ -150,7 +278,7 @@ def tenant_minutes_per_week(
         select(Booking.id, Booking.start, Booking.end).where(
             Booking.tenant_id == tenant_id,
             Booking.space_id == space_id,
-            Booking.status.in_(ACTIVE),
+            ACTIVE_SQL,
             Booking.start < bounds.end,
             Booking.end > bounds.start - timedelta(days=32),
         )

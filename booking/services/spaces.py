@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from booking.core.availability import Availability, BookedSlot, availability, conflicts
 from booking.core.intervals import Interval
-from booking.core.rules import RuleContext, SpaceRules, check
+from booking.core.rules import MAX_BOOKING_DAYS, RuleContext, SpaceRules, check
 from booking.errors import BadRequest, NotFound
 from booking.models import User
 from booking.services import catalog as catalog_service
@@ -98,6 +98,10 @@ def search(
         raise BadRequest(
             "free_to must be after free_from.", details={"fields": {"free_to": "order"}}
         )
+    if free_to - free_from > timedelta(days=MAX_BOOKING_DAYS):
+        # No booking may be that long, so no space is free to book for it; checking each
+        # space's rules day by day over (say) centuries would take many seconds.
+        return []
     return _free(session, user, candidates, cat.longest_busy_min, now, tz, free_from, free_to)
 
 
@@ -124,9 +128,29 @@ def _free(
     max_before = max(v.rules.buffer_before_min for v in candidates)
     max_after = max(v.rules.buffer_after_min for v in candidates)
     reach = Interval(start - timedelta(minutes=max_before), end + timedelta(minutes=max_after))
-    everything = len(candidates) > 50
-    ids = None if everything else [v.id for v in candidates]
-    booked = scheduling.booked_slots(session, ids, [reach], longest_busy_min=longest_busy_min)
+    blocked = scheduling.blocked_spaces(
+        session,
+        user.id,
+        start,
+        end,
+        buffer_before_min=max_before,
+        buffer_after_min=max_after,
+        longest_busy_min=longest_busy_min,
+    )
+    # Spaces with smaller buffers than the largest may be blocked only by the wider margin:
+    # those few are re-checked exactly against their own bookings.
+    unsure = [
+        v.id
+        for v in candidates
+        if v.id in blocked
+        and (v.rules.buffer_before_min, v.rules.buffer_after_min) != (max_before, max_after)
+    ]
+    booked = (
+        scheduling.booked_slots(session, unsure, [reach], longest_busy_min=longest_busy_min)
+        if unsure
+        else {}
+    )
+    ids = None if len(candidates) > 50 else [v.id for v in candidates]
     closures = scheduling.closures_near(session, request)
     leased = scheduling.leased_intervals(session, ids, request, tz)
 
@@ -134,34 +158,38 @@ def _free(
     verdicts: dict[tuple[int, tuple[int, ...], bool], bool] = {}
     free = []
     for view in candidates:
-        own_closures = scheduling.closures_for(view, closures)
+        applying = scheduling.closures_applying(view, closures)
         is_leased = any(i.overlaps(request) for i in leased.get(view.id, ()))
         rules = view.rules
         if rules.max_hours_per_week_per_tenant is not None and not manager and user.tenant_id:
             week_minutes = scheduling.tenant_minutes_per_week(
                 session, user.tenant_id, view.id, request, tz
             )
+            own_closures = [Interval(c.start, c.end) for c in applying]
             ctx = RuleContext(now, tz, manager, own_closures, is_leased, week_minutes)
             ok = not check(rules, start, end, ctx)
         else:
-            key = (id(rules), tuple(sorted(id(c) for c in own_closures)), is_leased)
+            key = (id(rules), tuple(c.id for c in applying), is_leased)
             verdict = verdicts.get(key)
             if verdict is None:
+                own_closures = [Interval(c.start, c.end) for c in applying]
                 ctx = RuleContext(now, tz, manager, own_closures, is_leased)
                 verdict = verdicts[key] = not check(rules, start, end, ctx)
             ok = verdict
         if not ok:
             continue
-        slots = booked.get(view.id)
-        if slots and conflicts(
-            start,
-            end,
-            user.id,
-            buffer_before_min=rules.buffer_before_min,
-            buffer_after_min=rules.buffer_after_min,
-            booked=slots,
-        ):
-            continue
+        if view.id in blocked:
+            if view.id not in booked:
+                continue
+            if conflicts(
+                start,
+                end,
+                user.id,
+                buffer_before_min=rules.buffer_before_min,
+                buffer_after_min=rules.buffer_after_min,
+                booked=booked[view.id],
+            ):
+                continue
         free.append(view)
     return free
 
@@ -179,7 +207,7 @@ def space_availability(
             details={"fields": {"to": "range"}},
         )
     window = Interval(start, end)
-    longest = catalog_service.load(session).longest_busy_min
+    longest = catalog_service.load(session).longest_busy_min  # cached: same catalog as above
     slots: list[BookedSlot] = scheduling.booked_slots(
         session, [view.id], [window], longest_busy_min=longest
     ).get(view.id, [])

@@ -159,6 +159,10 @@ def upgrade():
     )
     with op.batch_alter_table("spaces", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_spaces_building_id"), ["building_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_spaces_longest_busy_min"), ["longest_busy_min"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_spaces_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
         "users",
@@ -416,6 +420,13 @@ def upgrade():
     )
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_bookings_active_busy_start",
+            ["busy_start", "busy_end", "space_id", "user_id", "start", "end"],
+            unique=False,
+            sqlite_where=sa.text("status IN ('pending', 'confirmed')"),
+            postgresql_where=sa.text("status IN ('pending', 'confirmed')"),
+        )
+        batch_op.create_index(
             "ix_bookings_active_space_busy",
             ["space_id", "busy_start", "busy_end"],
             unique=False,
@@ -478,6 +489,11 @@ def downgrade():
         )
         batch_op.drop_index(batch_op.f("ix_bookings_series_id"))
         batch_op.drop_index(
+            "ix_bookings_active_busy_start",
+            sqlite_where=sa.text("status IN ('pending', 'confirmed')"),
+            postgresql_where=sa.text("status IN ('pending', 'confirmed')"),
+        )
+        batch_op.drop_index(
             "ix_bookings_active_space_busy",
             sqlite_where=sa.text("status IN ('pending', 'confirmed')"),
             postgresql_where=sa.text("status IN ('pending', 'confirmed')"),
@@ -514,6 +530,8 @@ def downgrade():
 
     op.drop_table("users")
     with op.batch_alter_table("spaces", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_spaces_updated_at"))
+        batch_op.drop_index(batch_op.f("ix_spaces_longest_busy_min"))
         batch_op.drop_index(batch_op.f("ix_spaces_building_id"))
 
     op.drop_table("spaces")

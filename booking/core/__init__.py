@@ -1,0 +1,1 @@
+"""The pure booking domain: intervals, rules, availability and recurrence (no I/O, no clock)."""
