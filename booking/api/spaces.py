@@ -27,7 +27,8 @@ def list_spaces() -> Any:
     if kind is not None and kind not in SPACE_KINDS:
         raise BadRequest(f"Unknown kind {kind!r}.", details={"fields": {"kind": "choice"}})
     free_from = query_time("free_from", tz)
-    free_to = query_time("free_to", tz)
+    # A date as the end of a time range includes that whole day (API.md section 4).
+    free_to = query_time("free_to", tz, end_of_day=True)
     if (free_from is None) != (free_to is None):
         raise BadRequest(
             "Give free_from and free_to together.",

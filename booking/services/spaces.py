@@ -42,9 +42,11 @@ def qualified(user: User, rules: SpaceRules, on: date) -> bool:
     return code is None or holds_qualification(user, code, on)
 
 
-def get_space(session: Session, user: User, space_id: int) -> SpaceView:
+def get_space(
+    session: Session, user: User, space_id: int, cat: catalog_service.Catalog | None = None
+) -> SpaceView:
     """A space as the user may see it: every active space; retired ones for the manager only."""
-    view = catalog_service.load(session).by_id.get(space_id)
+    view = (cat or catalog_service.load(session)).by_id.get(space_id)
     if view is None or (not view.active and user.role != "manager"):
         raise NotFound(f"There is no space {space_id}.")
     return view
@@ -198,7 +200,8 @@ def space_availability(
     session: Session, user: User, space_id: int, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Availability:
     """Free and busy time of a space in a window of at most 31 days."""
-    view = get_space(session, user, space_id)
+    cat = catalog_service.load(session)
+    view = get_space(session, user, space_id, cat)
     if end <= start:
         raise BadRequest("`to` must be after `from`.", details={"fields": {"to": "order"}})
     if end - start > timedelta(days=MAX_AVAILABILITY_DAYS):
@@ -207,9 +210,8 @@ def space_availability(
             details={"fields": {"to": "range"}},
         )
     window = Interval(start, end)
-    longest = catalog_service.load(session).longest_busy_min  # cached: same catalog as above
     slots: list[BookedSlot] = scheduling.booked_slots(
-        session, [view.id], [window], longest_busy_min=longest
+        session, [view.id], [window], longest_busy_min=cat.longest_busy_min
     ).get(view.id, [])
     closures = scheduling.closures_for(view, scheduling.closures_near(session, window))
     return availability(

@@ -410,6 +410,7 @@ def test_the_manager_skips_allowed_tenants_quota_notice_and_advance(
 
     assert soon.status_code == 201, soon.get_json()
     assert far.status_code == 201, far.get_json()
+    assert soon.get_json()["tenant"] is None  # campus staff book for no tenant
     assert (refused.status_code, error(refused)["code"]) == (403, "forbidden")
 
 
@@ -1020,6 +1021,21 @@ def test_the_tenant_admin_and_the_manager_cancel_a_members_booking_others_cannot
     assert (hidden.status_code, error(hidden)["code"]) == (404, "not_found")
     assert by_admin.status_code == 200
     assert by_admin.get_json()["status"] == "cancelled"
+    assert by_manager.status_code == 200
+
+
+def test_a_member_cannot_cancel_a_booking_that_has_ended_but_the_manager_can(
+    api_as, make_space, make_user, make_booking
+):
+    space = make_space()
+    member = make_user()
+    first = make_booking(space, member, local("2026-11-30", "10:00"), local("2026-11-30", "11:00"))
+    second = make_booking(space, member, local("2026-11-30", "12:00"), local("2026-11-30", "13:00"))
+
+    by_member = api_as(member).post(f"/bookings/{first.id}/cancel")
+    by_manager = api_as(make_user(role="manager")).post(f"/bookings/{second.id}/cancel")
+
+    assert (by_member.status_code, error(by_member)["code"]) == (422, "in_past")
     assert by_manager.status_code == 200
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from booking.models import QualificationGrant, Series
 from tests.http.scene import (
+    DAY_AFTER,
     TOMORROW,
     at,
     body,
@@ -258,6 +259,39 @@ def test_a_series_counts_its_own_occurrences_against_the_weekly_quota(
         ("2026-12-05", "quota_exceeded"),
         ("2026-12-06", "quota_exceeded"),
     ]
+
+
+def test_occurrences_of_one_series_may_not_overlap_one_another(
+    session, api_as, make_space, make_user
+):
+    space = make_space()
+    api = api_as(make_user())
+    before = written(session)
+    overlapping = {
+        "space_id": space.id,
+        "start": at(TOMORROW, "10:00"),
+        "end": at(DAY_AFTER, "11:00"),
+        "title": "Long experiment",
+    }
+
+    refused = api.post(
+        "/bookings", json={**overlapping, "recurrence": {"rrule": "FREQ=DAILY;COUNT=3"}}
+    )
+    assert written(session) == before
+    skipping = api.post(
+        "/bookings",
+        json={
+            **overlapping,
+            "recurrence": {"rrule": "FREQ=DAILY;COUNT=3", "skip_conflicts": True},
+        },
+    )
+
+    assert refused.status_code == 409
+    assert error(refused)["code"] == "conflict"
+    assert skipping.status_code == 201
+    made = skipping.get_json()
+    assert [b["start"][:10] for b in made["bookings"]] == [TOMORROW, "2026-12-04"]
+    assert [(s["start"][:10], s["reason"]) for s in made["skipped"]] == [("2026-12-03", "conflict")]
 
 
 def test_a_series_whose_every_occurrence_fails_writes_nothing(

@@ -132,6 +132,20 @@ def test_search_for_the_manager_ignores_tenants_and_quota_but_not_the_rest(
     assert found == ["A.free", "B.ours", "K.theirs", "O.quota", "P.training"]
 
 
+def test_search_by_dates_asks_for_those_whole_days(
+    session, api_as, make_space, make_user, make_booking
+):
+    free, busy_late = make_space(code="A.free"), make_space(code="B.busy-late")
+    make_booking(busy_late, make_user(), local(DAY_AFTER, "22:00"), local(DAY_AFTER, "23:00"))
+    api = api_as(make_user())
+
+    one_day = _codes(api.get(f"/spaces?free_from={DAY_AFTER}&free_to={DAY_AFTER}"))
+    day_before = _codes(api.get(f"/spaces?free_from={TOMORROW}&free_to={TOMORROW}"))
+
+    assert one_day == [free.code]
+    assert day_before == [free.code, busy_late.code]
+
+
 def test_search_in_the_past_finds_nothing(campus, api_as):
     api = api_as(campus["member"])
 

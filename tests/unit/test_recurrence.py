@@ -301,7 +301,10 @@ def series_requests(draw: st.DrawFn) -> tuple[str, datetime, datetime]:
         if form == "monthday":
             parts.append(f"BYMONTHDAY={day.day}")
         elif form == "nth":
-            parts.append(f"BYDAY={(day.day - 1) // 7 + 1}{weekday}")
+            # A 5th weekday happens in only some months: COUNT=12 of them can take more than
+            # the two years a series may span, so the 5th becomes "the last".
+            nth = (day.day - 1) // 7 + 1
+            parts.append(f"BYDAY={nth if nth <= 4 else -1}{weekday}")
         elif form == "last" and (day + timedelta(days=7)).month != day.month:
             parts.append(f"BYDAY=-1{weekday}")
     if draw(st.booleans()):
