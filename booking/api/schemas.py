@@ -162,6 +162,16 @@ def field_errors(errors: list[Any]) -> dict[str, str]:
     """pydantic's errors as {"field.path": "message"} for details.fields."""
     fields: dict[str, str] = {}
     for error in errors:
-        path = ".".join(str(part) for part in error.get("loc", ())) or "body"
+        # pydantic marks a bad mapping key with a "[key]" step; the key itself names the field.
+        parts = [str(part) for part in error.get("loc", ()) if part != "[key]"]
+        path = ".".join(parts) or "body"
         fields.setdefault(path, error.get("msg", "invalid"))
     return fields
+
+
+class ClosureCreate(Body):
+    space_id: StrictInt | None = None
+    building: Code | None = None
+    start: Time
+    end: Time
+    reason: Annotated[StrictStr, Field(max_length=200), AfterValidator(_no_control)] = ""

@@ -7,12 +7,14 @@ from typing import Any
 from flask import jsonify, request
 
 from booking.api import api, current_user
-from booking.api.parsing import page, query_int, query_time, reject_unknown_args
-from booking.api.serialize import space_json
+from booking.api.parsing import body, page, query_int, query_time, reject_unknown_args
+from booking.api.schemas import BuildingCreate, BuildingPatch, SpaceCreate, SpacePatch
+from booking.api.serialize import building_json, space_json
 from booking.clock import booking_now, campus_zone
 from booking.errors import BadRequest
 from booking.extensions import current_session
 from booking.models import SPACE_KINDS
+from booking.services import campus
 from booking.services import spaces as space_service
 from booking.timefmt import interval_json
 
@@ -92,3 +94,68 @@ def availability(space_id: int) -> Any:
             ],
         }
     )
+
+
+def _fields(model: Any) -> dict[str, Any]:
+    """The fields a PATCH or POST body actually sent (null included), in the schema's types."""
+    data: dict[str, Any] = model.model_dump(exclude_unset=True)
+    if "opening_hours" in data and data["opening_hours"] is not None:
+        data["opening_hours"] = {
+            day: [list(span) for span in spans] for day, spans in data["opening_hours"].items()
+        }
+    return data
+
+
+def _space_answer(space_id: int) -> dict[str, Any]:
+    return space_json(space_service.get_space(current_session(), current_user(), space_id))
+
+
+@api.post("/spaces")
+def create_space() -> Any:
+    data = body(SpaceCreate)
+    space = campus.create_space(current_session(), current_user(), _fields(data))
+    answer = _space_answer(space.id)
+    current_session().commit()
+    return jsonify(answer), 201
+
+
+@api.patch("/spaces/<int:space_id>")
+def change_space(space_id: int) -> Any:
+    data = body(SpacePatch)
+    campus.change_space(current_session(), current_user(), space_id, _fields(data))
+    answer = _space_answer(space_id)
+    current_session().commit()
+    return jsonify(answer)
+
+
+@api.get("/buildings")
+def list_buildings() -> Any:
+    reject_unknown_args("limit", "cursor")
+    limit = query_int("limit", minimum=1, maximum=500) or 50
+    offset = _decode_offset(request.args.get("cursor"))
+    found = campus.list_buildings(current_session())
+    chunk = found[offset : offset + limit]
+    next_cursor = f"o{offset + limit}" if offset + limit < len(found) else None
+    return jsonify(page([building_json(b) for b in chunk], next_cursor))
+
+
+@api.post("/buildings")
+def create_building() -> Any:
+    data = body(BuildingCreate)
+    building = campus.create_building(
+        current_session(), current_user(), code=data.code, name=data.name, address=data.address
+    )
+    answer = building_json(building)
+    current_session().commit()
+    return jsonify(answer), 201
+
+
+@api.patch("/buildings/<code>")
+def change_building(code: str) -> Any:
+    data = body(BuildingPatch)
+    building = campus.change_building(
+        current_session(), current_user(), code, data.model_dump(exclude_unset=True)
+    )
+    answer = building_json(building)
+    current_session().commit()
+    return jsonify(answer)
