@@ -1,4 +1,15 @@
-"""Engine set-up per database: SQLite gets a serialized write path, PostgreSQL row locks."""
+"""Engine set-up per database: how reads and writes begin.
+
+SQLite has one writer at a time. A transaction that reads, then writes, can lose its snapshot
+to another writer and fail; so writing transactions begin IMMEDIATE (take the write lock
+first, wait for it) and re-read inside. Reads (GET requests) begin DEFERRED and run in
+parallel under WAL.
+
+PostgreSQL writers lock the rows they decide on (the space, the booking). Reads run in
+autocommit: no BEGIN and ROLLBACK round trips around a GET request's few statements.
+
+Outside a request (CLI, services in tests, bench) the default is to write.
+"""
 
 from __future__ import annotations
 
@@ -10,34 +21,32 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-# SQLite has one writer at a time. A transaction that reads, then writes, can lose its snapshot
-# to another writer and fail; so writing transactions begin IMMEDIATE (take the write lock
-# first, wait for it) and re-read inside. Reads (GET requests) begin DEFERRED and run in
-# parallel under WAL. Outside a request (CLI, services in tests, bench) the default is to write.
-_sqlite_begin: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "sqlite_begin", default="IMMEDIATE"
-)
+_read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("read_only", default=False)
 
 
 def set_read_only_transactions(read_only: bool) -> None:
-    """Make this context's next SQLite transactions DEFERRED (reads) or IMMEDIATE (writes)."""
-    _sqlite_begin.set("DEFERRED" if read_only else "IMMEDIATE")
+    """Make this context's next transactions reads (True) or writes (False)."""
+    _read_only.set(read_only)
 
 
 @contextmanager
 def read_only_transactions() -> Iterator[None]:
-    token = _sqlite_begin.set("DEFERRED")
+    token = _read_only.set(True)
     try:
         yield
     finally:
-        _sqlite_begin.reset(token)
+        _read_only.reset(token)
 
 
 def configure_engine(engine: Engine) -> None:
     """Install the per-dialect connection behaviour on a new engine."""
-    if engine.dialect.name != "sqlite":
-        return
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
 
+
+def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event, below, issue BEGIN itself.
@@ -51,4 +60,17 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql(f"BEGIN {_sqlite_begin.get()}")
+        connection.exec_driver_sql("BEGIN DEFERRED" if _read_only.get() else "BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # Nothing has been sent yet: psycopg begins a transaction with the first statement.
+        if _read_only.get():
+            connection.connection.dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False

@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session, scoped_session
 
 from booking.core.rules import WEEKDAYS, OpeningHours, SpaceRules
 from booking.models import Building, Space, space_allowed_tenants
@@ -111,18 +111,39 @@ def _version(session: Session) -> tuple[Any, ...]:
     return (str(row[0]), row[1], row[2] or 0, *(int(value) for value in row[3:]))
 
 
+_MEMO = "booking.catalog"
+
+
 def load(session: Session) -> Catalog:
-    """The current catalog (cached until any space changes)."""
+    """The current catalog (cached until any space changes; checked once per transaction)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    memo = session.info.get(_MEMO)
+    transaction = session.get_transaction()
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        return memo[1]  # type: ignore[no-any-return]
     bind = session.get_bind()
     key = str(bind.engine.url)
     version = _version(session)
     cached = _cache.get(key)
     if cached is not None and cached[0] == version:
-        return cached[1]
-    catalog = _build(session, int(version[2]))
-    with _lock:
-        _cache[key] = (version, catalog)
+        catalog = cached[1]
+    else:
+        catalog = _build(session, int(version[2]))
+        with _lock:
+            _cache[key] = (version, catalog)
+    session.info[_MEMO] = (session.get_transaction(), catalog)
     return catalog
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_change(session: Session, _context: Any) -> None:
+    """A flush that touches spaces or buildings makes this transaction's catalog stale."""
+    if _MEMO in session.info and any(
+        isinstance(obj, (Space, Building))
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        del session.info[_MEMO]
 
 
 def _build(session: Session, longest: int) -> Catalog:

@@ -12,7 +12,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, TextualSelect, and_, bindparam, or_, select, text
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    String,
+    TextualSelect,
+    and_,
+    bindparam,
+    column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -238,6 +250,67 @@ def closures_near(session: Session, window: Interval) -> list[Any]:
     """Every closure (space, building or campus-wide) overlapping the window, as rows with
     id, space_id, building_id, start and end."""
     return list(session.execute(_CLOSURES_NEAR, {"start": window.start, "end": window.end}))
+
+
+# A space's week in one statement: its active bookings near the window and the closures
+# (its own, its building's, the campus's) overlapping it. `kind` tells them apart.
+_SPACE_WINDOW = (
+    text(
+        "SELECT 'b' AS kind, bookings.id, bookings.user_id, bookings.start, bookings.\"end\","
+        " bookings.busy_start, bookings.busy_end FROM bookings"
+        " WHERE bookings.space_id = :space_id AND bookings.status IN ('pending', 'confirmed')"
+        " AND bookings.busy_start > :low AND bookings.busy_start < :high"
+        " AND bookings.busy_end > :start"
+        " UNION ALL"
+        " SELECT 'c' AS kind, closures.id, NULL, closures.start, closures.\"end\","
+        ' closures.start, closures."end" FROM closures'
+        ' WHERE closures.start < :high AND closures."end" > :start'
+        " AND (closures.space_id = :space_id OR (closures.space_id IS NULL"
+        " AND (closures.building_id IS NULL OR closures.building_id = :building_id)))"
+    )
+    .bindparams(
+        bindparam("space_id"),
+        bindparam("building_id"),
+        bindparam("low", type_=UTCDateTime()),
+        bindparam("high", type_=UTCDateTime()),
+        bindparam("start", type_=UTCDateTime()),
+    )
+    .columns(
+        column("kind", String()),
+        column("id", Integer()),
+        column("user_id", Integer()),
+        column("start", UTCDateTime()),
+        column("end", UTCDateTime()),
+        column("busy_start", UTCDateTime()),
+        column("busy_end", UTCDateTime()),
+    )
+)
+
+
+def space_window(
+    session: Session, space: SpaceView, window: Interval, *, longest_busy_min: int
+) -> tuple[list[BookedSlot], list[Interval]]:
+    """A space's active bookings whose busy time overlaps the window, and its closures there,
+    read in one statement."""
+    rows = session.execute(
+        _SPACE_WINDOW,
+        {
+            "space_id": space.id,
+            "building_id": space.building_id,
+            "low": window.start - timedelta(minutes=longest_busy_min + 1),
+            "high": window.end,
+            "start": window.start,
+        },
+    )
+    slots: list[BookedSlot] = []
+    closed: list[Interval] = []
+    for row in rows:
+        if row.kind == "b":
+            slots.append(_slot(row))
+        else:
+            closed.append(Interval(row.start, row.end))
+    slots.sort(key=lambda slot: slot.start)
+    return slots, closed
 
 
 def closures_applying(space: SpaceView, closures: Iterable[Any]) -> list[Any]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from booking.core.availability import Availability, BookedSlot, availability, conflicts
+from booking.core.availability import Availability, availability, conflicts
 from booking.core.intervals import Interval
 from booking.core.rules import MAX_BOOKING_DAYS, RuleContext, SpaceRules, check
 from booking.errors import BadRequest, NotFound
@@ -210,10 +210,9 @@ def space_availability(
             details={"fields": {"to": "range"}},
         )
     window = Interval(start, end)
-    slots: list[BookedSlot] = scheduling.booked_slots(
-        session, [view.id], [window], longest_busy_min=cat.longest_busy_min
-    ).get(view.id, [])
-    closures = scheduling.closures_for(view, scheduling.closures_near(session, window))
+    slots, closures = scheduling.space_window(
+        session, view, window, longest_busy_min=cat.longest_busy_min
+    )
     return availability(
         window,
         tz=tz,
