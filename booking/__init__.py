@@ -61,8 +61,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify({"status": "ok", "database": "ok"})
 
     from booking.api import api
+    from booking.ical import ical
 
     app.register_blueprint(api)
+    app.register_blueprint(ical)
     errors.register(app)
 
     from booking.cli import register_commands

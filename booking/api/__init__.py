@@ -42,4 +42,4 @@ def current_user() -> Any:
     return g.user
 
 
-from booking.api import auth, bookings, spaces  # noqa: E402,F401
+from booking.api import auth, bookings, calendar, closures, spaces  # noqa: E402,F401

@@ -98,6 +98,7 @@ _cache: dict[str, tuple[tuple[Any, ...], Catalog]] = {}
 # that (small) table's rows sees them in the same query.
 _VERSION = text(
     "SELECT (SELECT max(updated_at) FROM spaces), (SELECT count(*) FROM spaces),"
+    " (SELECT max(updated_at) FROM buildings),"
     " (SELECT max(longest_busy_min) FROM spaces),"
     " (SELECT count(*) FROM space_allowed_tenants),"
     " (SELECT coalesce(sum(space_id), 0) FROM space_allowed_tenants),"
@@ -108,7 +109,8 @@ _VERSION = text(
 
 def _version(session: Session) -> tuple[Any, ...]:
     row = session.execute(_VERSION).one()
-    return (str(row[0]), row[1], row[2] or 0, *(int(value) for value in row[3:]))
+    # (spaces' last change, space count, buildings' last change, longest busy, allowed...)
+    return (str(row[0]), row[1], str(row[2]), row[3] or 0, *(int(value) for value in row[4:]))
 
 
 _MEMO = "booking.catalog"
@@ -129,7 +131,7 @@ def load(session: Session) -> Catalog:
     if cached is not None and cached[0] == version:
         catalog = cached[1]
     else:
-        catalog = _build(session, int(version[2]))
+        catalog = _build(session, int(version[3]))
         with _lock:
             _cache[key] = (version, catalog)
     session.info[_MEMO] = (session.get_transaction(), catalog)
