@@ -135,9 +135,15 @@ def run(database: str | None, calls: int) -> dict[str, Any]:
             session.commit()
             # After a bulk load, as autovacuum would do in production: statistics for the
             # planner, and on PostgreSQL the visibility map that index-only scans need.
-            command = "VACUUM ANALYZE" if dialect == "postgresql" else "ANALYZE"
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text(command))
+            if dialect == "postgresql":
+                # VACUUM cannot run inside a transaction.
+                autocommit = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                with autocommit as conn:
+                    conn.execute(text("VACUUM ANALYZE"))
+            else:
+                with engine.connect() as conn:
+                    conn.execute(text("ANALYZE"))
+                    conn.commit()
             load_seconds = time.perf_counter() - started
             # The services get the member loaded, as a request's sign-in hands it over; kept
             # detached so that the rollbacks between calls do not expire and re-read it.

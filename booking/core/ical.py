@@ -108,12 +108,13 @@ def build_calendar(
     years = [d.astimezone(tz).year for d in _all_datetimes(events)]
     first_year = min([local_now.year - 1, *years])
     last_year = max([local_now.year + 2, *years])
-    cal.add_component(_vtimezone(tz, tzid, first_year, last_year))
 
-    # The library writes the head and the VTIMEZONE; the VEVENTs go in before the last line.
+    # The library writes the head; the VTIMEZONE (the same for every calendar of a zone and
+    # span of years, and slow to compute) and the VEVENTs go in before the last line.
     head: bytes = cal.to_ical()
     closing = b"END:VCALENDAR\r\n"
     assert head.endswith(closing)
+    head = head[: -len(closing)] + _vtimezone_ical(tz, first_year, last_year) + closing
     stamp = _utc_text(now)
     tzid_param = _param_value(tzid)
     lines: list[str] = []
@@ -413,6 +414,13 @@ def _observance(
     if state_to.name:
         component.add("tzname", state_to.name)
     return component
+
+
+@lru_cache(maxsize=64)
+def _vtimezone_ical(tz: ZoneInfo, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE component, serialised, for a zone and a span of years."""
+    ical: bytes = _vtimezone(tz, tz.key, first_year, last_year).to_ical()
+    return ical
 
 
 def _vtimezone(tz: ZoneInfo, tzid: str, first_year: int, last_year: int) -> Timezone:

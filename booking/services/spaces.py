@@ -152,16 +152,15 @@ def _free(
         if unsure
         else {}
     )
-    ids = None if len(candidates) > 50 else [v.id for v in candidates]
-    closures = scheduling.closures_near(session, request)
-    leased = scheduling.leased_intervals(session, ids, request, tz)
+    closures, leased = scheduling.closures_and_leases(session, request, tz)
 
     # Spaces sharing rules, closures and lease state get the same verdict: check each once.
     verdicts: dict[tuple[int, tuple[int, ...], bool], bool] = {}
     free = []
     for view in candidates:
-        applying = scheduling.closures_applying(view, closures)
-        is_leased = any(i.overlaps(request) for i in leased.get(view.id, ()))
+        # (Most searches meet no closure and few leases: skip the per-space work then.)
+        applying = scheduling.closures_applying(view, closures) if closures else []
+        is_leased = view.id in leased and any(i.overlaps(request) for i in leased[view.id])
         rules = view.rules
         if rules.max_hours_per_week_per_tenant is not None and not manager and user.tenant_id:
             week_minutes = scheduling.tenant_minutes_per_week(

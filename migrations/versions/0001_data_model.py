@@ -433,7 +433,13 @@ def upgrade():
             sqlite_where=sa.text("status IN ('pending', 'confirmed')"),
             postgresql_where=sa.text("status IN ('pending', 'confirmed')"),
         )
-        batch_op.create_index(batch_op.f("ix_bookings_series_id"), ["series_id"], unique=False)
+        batch_op.create_index(
+            "ix_bookings_series_id",
+            ["series_id"],
+            unique=False,
+            sqlite_where=sa.text("series_id IS NOT NULL"),
+            postgresql_where=sa.text("series_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_bookings_space_start", ["space_id", "start"], unique=False)
         batch_op.create_index(
             "ix_bookings_active_space_start",
@@ -487,7 +493,11 @@ def downgrade():
             sqlite_where=sa.text("status IN ('pending', 'confirmed')"),
             postgresql_where=sa.text("status IN ('pending', 'confirmed')"),
         )
-        batch_op.drop_index(batch_op.f("ix_bookings_series_id"))
+        batch_op.drop_index(
+            "ix_bookings_series_id",
+            sqlite_where=sa.text("series_id IS NOT NULL"),
+            postgresql_where=sa.text("series_id IS NOT NULL"),
+        )
         batch_op.drop_index(
             "ix_bookings_active_busy_start",
             sqlite_where=sa.text("status IN ('pending', 'confirmed')"),
