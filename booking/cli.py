@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import smtplib
 import sys
 from datetime import date
 from typing import Any
@@ -153,9 +154,12 @@ def users_export(email: str) -> None:
 @with_appcontext
 def users_anonymise(email: str) -> None:
     """Remove a person; their bookings stay, without them, for the statistics (GDPR)."""
+    from booking.clock import booking_now
     from booking.services import people
 
-    user = _run(lambda: people.anonymise_user(current_session(), None, email=email))
+    user = _run(
+        lambda: people.anonymise_user(current_session(), None, email=email, now=booking_now())
+    )
     _commit()
     click.echo(f"User {user.id} anonymised.")
 
@@ -210,6 +214,41 @@ def expire_pending_command() -> None:
     click.echo(f"{count} pending booking(s) expired.")
 
 
+@click.command("send-mail")
+@click.option("--limit", type=click.IntRange(1, 100000), default=None, help="At most this many.")
+@with_appcontext
+def send_mail_command(limit: int | None) -> None:
+    """Send the outbox's unsent e-mails over SMTP (MAIL_SERVER, MAIL_PORT, MAIL_FROM; for cron)."""
+    from sqlalchemy import func, select
+
+    from booking.models import OutboxMessage
+    from booking.services import mail
+
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        waiting = current_session().scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+        )
+        click.echo(f"MAIL_SERVER is not set: {waiting} e-mail(s) stay in the outbox.")
+        return
+    settings = mail.SmtpSettings(
+        server=str(config["MAIL_SERVER"]),
+        port=int(config["MAIL_PORT"]),
+        sender=str(config["MAIL_FROM"]),
+    )
+    try:
+        report = mail.send_outbox(current_session(), settings, commit=_commit, limit=limit)
+    except (OSError, smtplib.SMTPException) as err:
+        db.session.rollback()
+        _fail(f"Cannot send through {settings.server}:{settings.port}: {err}")
+        return
+    click.echo(f"{report.sent} e-mail(s) sent.")
+    if report.failed:
+        for message_id, reason in report.failed:
+            click.echo(f"outbox {message_id} refused: {reason}", err=True)
+        _fail(f"{len(report.failed)} e-mail(s) refused by the server; they stay in the outbox.")
+
+
 def _run(action: Any) -> Any:
     """Run a service call; a domain error becomes a one-line message and exit status 1."""
     from booking.errors import DomainError
@@ -229,6 +268,7 @@ def register_commands(app: Flask) -> None:
         users_group,
         qualifications_group,
         expire_pending_command,
+        send_mail_command,
     ):
         app.cli.add_command(command)
 

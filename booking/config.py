@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_WRITES": "120 per minute",
     "RATELIMIT_SIGNIN": "10 per minute",
     "RATELIMIT_SIGNIN_IP": "60 per minute",
+    # When Redis is unreachable, serve rather than answer 500: limits pause, sign-in works.
+    "RATELIMIT_SWALLOW_ERRORS": True,
 }
 
 ENV_NAMES = ("DATABASE_URL", "SECRET_KEY", *DEFAULTS)

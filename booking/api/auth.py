@@ -1,26 +1,57 @@
-"""Tokens and the signed-in person."""
+"""Tokens, the signed-in person, and the API's rate limits."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import g, jsonify
+from flask.wrappers import Response
 
 from booking.api import api, current_user
 from booking.api.parsing import body
 from booking.api.schemas import TokenCreate
 from booking.api.serialize import feed_urls, user_json
 from booking.clock import campus_zone
+from booking.errors import Unauthenticated, error_body
 from booking.extensions import current_session, db
+from booking.ratelimits import (
+    RateLimitExceeded,
+    mark_failed_signin,
+    retry_after_seconds,
+    signin_limits,
+    write_limit,
+)
 from booking.services import auth as auth_service
 from booking.services import people
 from booking.timefmt import iso_local
 
+# Writes (POST, PATCH, DELETE) count per token: RATELIMIT_WRITES.
+write_limit(api)
+
+
+@api.errorhandler(RateLimitExceeded)
+def _rate_limited(err: RateLimitExceeded) -> Response:
+    response = jsonify(
+        error_body(
+            "rate_limited",
+            "Too many requests; try again later.",
+            {"retry_after": retry_after_seconds()},
+        )
+    )
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after_seconds())
+    return response
+
 
 @api.post("/auth/tokens")
+@signin_limits
 def create_token() -> Any:
     data = body(TokenCreate)
-    user = auth_service.authenticate(current_session(), data.email, data.password)
+    try:
+        user = auth_service.authenticate(current_session(), data.email, data.password)
+    except Unauthenticated:
+        mark_failed_signin()
+        raise
     token, record = auth_service.issue_token(current_session(), user)
     db.session.commit()
     return jsonify({"token": token, "expires_at": iso_local(record.expires_at, campus_zone())}), 201

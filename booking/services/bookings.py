@@ -35,7 +35,7 @@ from booking.errors import (
     RuleViolation,
 )
 from booking.models import Booking, Series, Space, User
-from booking.services import audit, scheduling
+from booking.services import audit, notifications, scheduling
 from booking.services import catalog as catalog_service
 from booking.services.catalog import SpaceView
 from booking.services.spaces import SpaceFilter, get_space, may_book, qualified, search
@@ -206,10 +206,19 @@ def list_bookings(
 # Checking one occurrence
 
 
-def lock_space(session: Session, space_id: int) -> None:
-    """Serialize writers of one space. SQLite's IMMEDIATE transaction already does."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT id FROM spaces WHERE id = :id FOR UPDATE"), {"id": space_id})
+def lock_space(session: Session, space_id: int) -> int:
+    """Serialize writers of one space (SQLite's IMMEDIATE transaction already does) and
+    return the space's longest busy time in minutes, read under the lock.
+
+    The range queries of the checks take that as their lower bound. It must be read after
+    the lock: a writer that waited may find that the one before it made a longer booking,
+    which a bound read earlier (say, from the catalog) would not reach.
+    """
+    suffix = " FOR UPDATE" if session.get_bind().dialect.name == "postgresql" else ""
+    longest = session.execute(
+        text(f"SELECT longest_busy_min FROM spaces WHERE id = :id{suffix}"), {"id": space_id}
+    ).scalar()
+    return int(longest or 0)
 
 
 def _violation_error(violations: Sequence[Violation]) -> RuleViolation:
@@ -264,7 +273,10 @@ class _Checker:
         occurrences: Sequence[tuple[datetime, datetime]],
         clock: Clock,
         exclude_ids: Sequence[int] = (),
+        longest_busy_min: int | None = None,
     ) -> None:
+        """longest_busy_min: the space's, as lock_space() read it; without it (checks that
+        decide nothing, such as explaining an unusable rule) the catalog's is used."""
         self.session = session
         self.actor = actor
         self.view = view
@@ -283,7 +295,11 @@ class _Checker:
             for s, e in occurrences
             if timedelta(0) < e - s <= _LONGEST_BOOKING
         ]
-        self.longest = catalog_service.load(session).longest_busy_min
+        self.longest = (
+            longest_busy_min
+            if longest_busy_min is not None
+            else catalog_service.load(session).longest_busy_min
+        )
         self.booked: list[BookedSlot] = (
             scheduling.booked_slots(
                 session,
@@ -541,8 +557,10 @@ def book(session: Session, actor: User, request: BookingRequest, clock: Clock) -
     """One booking: confirmed, or pending where the space needs approval."""
     view = get_space(session, actor, request.space_id)
     _require_bookable_by(actor, view)
-    lock_space(session, view.id)
-    checker = _Checker(session, actor, view, [(request.start, request.end)], clock)
+    longest = lock_space(session, view.id)
+    checker = _Checker(
+        session, actor, view, [(request.start, request.end)], clock, longest_busy_min=longest
+    )
     error = checker.verdict(request.start, request.end, alternatives=True)
     if error is not None:
         raise error
@@ -550,6 +568,7 @@ def book(session: Session, actor: User, request: BookingRequest, clock: Clock) -
     session.add(booking)
     _flush(session, view, [booking])
     audit.record(session, actor, "booking.create", "booking", booking.id, status=booking.status)
+    notifications.booked(session, [booking])
     return booking
 
 
@@ -584,9 +603,9 @@ def book_series(
         occurrences = expand(rule, request.start, request.end, clock.tz)
     except RecurrenceError as err:
         raise _invalid_recurrence(session, actor, view, request, clock, err) from None
-    lock_space(session, view.id)
+    longest = lock_space(session, view.id)
     times = [(o.start, o.end) for o in occurrences]
-    checker = _Checker(session, actor, view, times, clock)
+    checker = _Checker(session, actor, view, times, clock, longest_busy_min=longest)
     accepted: list[tuple[datetime, datetime]] = []
     skipped: list[Skipped] = []
     for start, end in times:
@@ -644,6 +663,7 @@ def book_series(
         occurrences=len(bookings),
         skipped=len(skipped),
     )
+    notifications.booked(session, bookings)
     return SeriesResult(series=series, bookings=bookings, skipped=skipped)
 
 
@@ -667,6 +687,7 @@ def change(
         raise Forbidden("Only the person who booked, or the campus manager, can change it.")
     if booking.status not in ACTIVE:
         raise Conflict(f"A {booking.status} booking cannot be changed.")
+    previous_status = booking.status
     start = changes.start or booking.start
     end = changes.end or booking.end
     space_id = changes.space_id or booking.space_id
@@ -674,9 +695,17 @@ def change(
     if moved:
         view = get_space(session, actor, space_id)
         _require_bookable_by(actor, view)
-        lock_space(session, view.id)
+        longest = lock_space(session, view.id)
         owner = booking.user if booking.user_id != actor.id else actor
-        checker = _Checker(session, owner, view, [(start, end)], clock, exclude_ids=[booking.id])
+        checker = _Checker(
+            session,
+            owner,
+            view,
+            [(start, end)],
+            clock,
+            exclude_ids=[booking.id],
+            longest_busy_min=longest,
+        )
         checker.privileged = actor.role == "manager"
         error = checker.verdict(start, end, alternatives=True)
         if error is not None:
@@ -702,6 +731,7 @@ def change(
     else:
         session.flush()
     audit.record(session, actor, "booking.change", "booking", booking.id, moved=moved)
+    notifications.booking_changed(session, booking, previous_status=previous_status)
     return booking
 
 
@@ -745,6 +775,7 @@ def cancel(
     audit.record(
         session, actor, "booking.cancel", "booking", booking.id, scope=scope, count=len(targets)
     )
+    notifications.bookings_cancelled(session, targets)
     return targets
 
 
@@ -783,6 +814,7 @@ def decide(
         count=len(targets),
         reason=reason,
     )
+    notifications.bookings_decided(session, targets, approved=approve, reason=reason)
     return targets
 
 
@@ -822,6 +854,7 @@ def expire_pending(session: Session, now: datetime) -> int:
     session.flush()
     if expired:
         audit.record(session, None, "booking.expire", "booking", None, count=len(expired))
+        notifications.bookings_expired(session, expired)
     return len(expired)
 
 
