@@ -11,7 +11,7 @@ from sqlalchemy import text
 from booking import config as config_module
 from booking import errors
 from booking.database import configure_engine, set_read_only_transactions
-from booking.extensions import db, migrate
+from booking.extensions import babel, csrf, db, limiter, login_manager, migrate
 from booking.paths import resource_dir
 
 __all__ = ["create_app"]
@@ -40,6 +40,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         configure_engine(db.engine)
 
     from booking import models  # noqa: F401  (register the tables on the metadata)
+    from booking.i18n import select_locale, template_language
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(resource_dir("translations")),
+    )
+    app.context_processor(template_language)
+    limiter.init_app(app)
 
     @app.before_request
     def _transaction_kind() -> None:
@@ -62,9 +73,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from booking.api import api
     from booking.ical import ical
+    from booking.web import web
 
     app.register_blueprint(api)
     app.register_blueprint(ical)
+    app.register_blueprint(web)
     errors.register(app)
 
     from booking.cli import register_commands

@@ -40,13 +40,18 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of its own for this test session: SQLite, or PostgreSQL when asked."""
+def fresh_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
+    """A new, empty database: a SQLite file, or one on the PostgreSQL server when asked."""
     if ON_PG:
         yield from _postgres_database()
     else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own for this test session: SQLite, or PostgreSQL when asked."""
+    yield from fresh_database(tmp_path_factory, "db")
 
 
 def make_test_app(database_url: str, **extra: object) -> Flask:

@@ -42,4 +42,13 @@ def current_user() -> Any:
     return g.user
 
 
-from booking.api import auth, bookings, calendar, closures, spaces  # noqa: E402,F401
+from booking.api import (  # noqa: E402,F401
+    auth,
+    bookings,
+    calendar,
+    closures,
+    leases,
+    people,
+    reports,
+    spaces,
+)

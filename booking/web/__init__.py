@@ -1,0 +1,18 @@
+"""The pages people use: forms (Flask-WTF, CSRF on every form), views, no business rules."""
+
+from flask import Blueprint
+
+web = Blueprint("web", __name__)
+
+from booking.web import (  # noqa: E402,F401
+    account,
+    admin,
+    approvals,
+    auth,
+    bookings,
+    display,
+    login,
+    pages,
+    reports,
+    spaces,
+)
