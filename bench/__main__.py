@@ -15,22 +15,18 @@ import argparse
 import json
 import os
 import platform
-import secrets
-import statistics
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from bench.common import scratch_database, timed
 from bench.workload import TZ, load
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
@@ -42,48 +38,6 @@ Q3_START = datetime(2027, 1, 6, 7, 0, tzinfo=TZ)
 Q4_START = datetime(2027, 3, 17, 7, 0, tzinfo=TZ)
 PEER = {"Q1_ms": 157, "Q1_floor_ratio": 151, "Q2_ms": 12, "Q3_ms": 41, "Q4_double_bookings": 134}
 TARGETS = {"Q1_ms": 10, "Q1_floor_ratio": 3, "Q2_ms": 2, "Q3_ms": 10, "Q4_double_bookings": 0}
-
-
-def stats(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {
-        "median_ms": round(statistics.median(ordered) * 1000, 3),
-        "p95_ms": round(p95 * 1000, 3),
-        "calls": len(ordered),
-    }
-
-
-def timed(call: Callable[[], None], calls: int, warmup: int = 3) -> dict[str, float]:
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return stats(samples)
-
-
-@contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
-    if url is None or url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            yield url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        return
-    from booking.config import normalise_database_url
-
-    base = make_url(normalise_database_url(url))
-    name = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def floor_queries(dialect: str) -> tuple[str, str]:

@@ -23,8 +23,6 @@ import os
 import platform
 import secrets
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,24 +30,13 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from bench.__main__ import scratch_database, stats
+from bench.common import scratch_database, timed
 from bench.workload import TZ
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
 TARGETS = {"build_ms": 1000, "unchanged_ms": 50}
 WINDOW_START = NOW.replace(hour=0) - timedelta(days=90)
 WINDOW_DAYS = 490
-
-
-def timed(call: Callable[[], None], calls: int, warmup: int = 2) -> dict[str, float]:
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return stats(samples)
 
 
 def _row(

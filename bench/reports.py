@@ -25,7 +25,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.__main__ import NOW, scratch_database, timed
+from bench.__main__ import NOW
+from bench.common import scratch_database, timed
 from bench.workload import TZ, load
 
 MARCH = datetime(2027, 3, 1, tzinfo=TZ)

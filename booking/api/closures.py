@@ -10,6 +10,7 @@ from flask import jsonify, request
 from booking.api import api, current_user
 from booking.api.parsing import (
     body,
+    offset_cursor,
     page,
     parse_time,
     query_int,
@@ -19,7 +20,6 @@ from booking.api.parsing import (
 from booking.api.schemas import ClosureCreate
 from booking.api.serialize import booking_json
 from booking.clock import campus_zone
-from booking.errors import BadRequest
 from booking.extensions import current_session
 from booking.models import Closure
 from booking.services import campus
@@ -38,22 +38,12 @@ def closure_json(closure: Closure, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    if cursor[0] == "o" and cursor[1:].isdigit() and len(cursor) < 10:
-        return int(cursor[1:])
-    raise BadRequest(
-        "This cursor was not given by the API.", details={"fields": {"cursor": "invalid"}}
-    )
-
-
 @api.get("/closures")
 def list_closures() -> Any:
     reject_unknown_args("from", "to", "space_id", "limit", "cursor")
     tz = campus_zone()
     limit = query_int("limit", minimum=1, maximum=500) or 50
-    offset = _offset(request.args.get("cursor"))
+    offset = offset_cursor(request.args.get("cursor"))
     rows, more = campus.list_closures(
         current_session(),
         start=query_time("from", tz),

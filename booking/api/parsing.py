@@ -104,3 +104,14 @@ def reject_unknown_args(*allowed: str) -> None:
 
 def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
+
+
+def offset_cursor(cursor: str | None) -> int:
+    """The position a list's `next_cursor` ("o<offset>") points at; anything else is 400."""
+    if not cursor:
+        return 0
+    if cursor[0] == "o" and cursor[1:].isdigit() and len(cursor) < 10:
+        return int(cursor[1:])
+    raise BadRequest(
+        "This cursor was not given by the API.", details={"fields": {"cursor": "invalid"}}
+    )

@@ -7,7 +7,14 @@ from typing import Any
 from flask import jsonify, request
 
 from booking.api import api, current_user
-from booking.api.parsing import body, page, query_int, query_time, reject_unknown_args
+from booking.api.parsing import (
+    body,
+    offset_cursor,
+    page,
+    query_int,
+    query_time,
+    reject_unknown_args,
+)
 from booking.api.schemas import BuildingCreate, BuildingPatch, SpaceCreate, SpacePatch
 from booking.api.serialize import building_json, space_json
 from booking.clock import booking_now, campus_zone
@@ -37,7 +44,7 @@ def list_spaces() -> Any:
             details={"fields": {"free_from" if free_from is None else "free_to": "required"}},
         )
     limit = query_int("limit", minimum=1, maximum=500) or 50
-    offset = _decode_offset(request.args.get("cursor"))
+    offset = offset_cursor(request.args.get("cursor"))
     found = space_service.search(
         current_session(),
         current_user(),
@@ -55,16 +62,6 @@ def list_spaces() -> Any:
     chunk = found[offset : offset + limit]
     next_cursor = f"o{offset + limit}" if offset + limit < len(found) else None
     return jsonify(page([space_json(v) for v in chunk], next_cursor))
-
-
-def _decode_offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    if cursor[0] == "o" and cursor[1:].isdigit() and len(cursor) < 10:
-        return int(cursor[1:])
-    raise BadRequest(
-        "This cursor was not given by the API.", details={"fields": {"cursor": "invalid"}}
-    )
 
 
 @api.get("/spaces/<int:space_id>")
@@ -132,7 +129,7 @@ def change_space(space_id: int) -> Any:
 def list_buildings() -> Any:
     reject_unknown_args("limit", "cursor")
     limit = query_int("limit", minimum=1, maximum=500) or 50
-    offset = _decode_offset(request.args.get("cursor"))
+    offset = offset_cursor(request.args.get("cursor"))
     found = campus.list_buildings(current_session())
     chunk = found[offset : offset + limit]
     next_cursor = f"o{offset + limit}" if offset + limit < len(found) else None
