@@ -42,8 +42,8 @@ def _no_control_characters(form: Any, field: Any) -> None:
         raise ValidationError(_l("Remove the control characters."))
 
 
-class BookingForm(FlaskForm):  # type: ignore[misc]
-    """A new booking on a space's page, once or every week."""
+class ChangeForm(FlaskForm):  # type: ignore[misc]
+    """A booking's time and title (the change form on a booking's page)."""
 
     start = DateTimeLocalField(
         _l("Start"), format=LOCAL_FORMATS, validators=[InputRequired(_l("Choose a start."))]
@@ -59,6 +59,12 @@ class BookingForm(FlaskForm):  # type: ignore[misc]
             _no_control_characters,
         ],
     )
+
+
+class BookingForm(ChangeForm):
+    """A new booking on a space's page, once or every week: a change form's fields, then
+    attendees and the repeat."""
+
     attendees = IntegerField(
         _l("Attendees"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )
@@ -88,23 +94,6 @@ class BookingForm(FlaskForm):  # type: ignore[misc]
             self.until.errors = [*self.until.errors, _l("Choose the last day of the series.")]
             valid = False
         return valid
-
-
-class ChangeForm(FlaskForm):  # type: ignore[misc]
-    start = DateTimeLocalField(
-        _l("Start"), format=LOCAL_FORMATS, validators=[InputRequired(_l("Choose a start."))]
-    )
-    end = DateTimeLocalField(
-        _l("End"), format=LOCAL_FORMATS, validators=[InputRequired(_l("Choose an end."))]
-    )
-    title = StringField(
-        _l("Title"),
-        validators=[
-            DataRequired(_l("Give the booking a title.")),
-            Length(max=200),
-            _no_control_characters,
-        ],
-    )
 
 
 class CancelForm(FlaskForm):  # type: ignore[misc]
