@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.wrappers import Response
-from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
@@ -35,118 +36,46 @@ from booking.web.access import safe_next
 
 login_manager.login_view = "web.login"
 
-# Dutch first (the campus is in Flanders), English for everyone else.
-TEXTS: dict[str, dict[str, str]] = {
-    "nl": {
-        "sign_in": "Aanmelden",
-        "email": "E-mailadres",
-        "password": "Wachtwoord",
-        "remember": "Aangemeld blijven op dit toestel",
-        "forgot": "Wachtwoord vergeten?",
-        "wrong": "Verkeerd e-mailadres of wachtwoord.",
-        "required": "Vul dit veld in.",
-        "too_many": "Te veel mislukte pogingen. Probeer het over {seconds} seconden opnieuw.",
-        "reset_title": "Nieuw wachtwoord aanvragen",
-        "reset_intro": "Geef je e-mailadres. Als er een account bij hoort, sturen we je een "
-        "link om een nieuw wachtwoord te kiezen.",
-        "send_link": "Stuur de link",
-        "link_sent": "Als er een account bij dit adres hoort, is er een e-mail onderweg.",
-        "choose_title": "Kies je wachtwoord",
-        "choose_intro": "Minstens {min} tekens.",
-        "new_password": "Nieuw wachtwoord",
-        "confirm": "Herhaal het wachtwoord",
-        "mismatch": "De twee wachtwoorden verschillen.",
-        "too_short": "Minstens {min} tekens.",
-        "save": "Wachtwoord opslaan",
-        "saved": "Je wachtwoord is opgeslagen; je bent aangemeld.",
-        "bad_link": "Deze link werkt niet (meer): hij is verlopen of al gebruikt.",
-        "new_link": "Vraag een nieuwe link aan",
-        "signed_out": "Je bent afgemeld.",
-        "back": "Terug naar aanmelden",
-    },
-    "en": {
-        "sign_in": "Sign in",
-        "email": "E-mail address",
-        "password": "Password",
-        "remember": "Keep me signed in on this device",
-        "forgot": "Forgot your password?",
-        "wrong": "Wrong e-mail address or password.",
-        "required": "Please fill in this field.",
-        "too_many": "Too many failed attempts. Try again in {seconds} seconds.",
-        "reset_title": "Ask for a new password",
-        "reset_intro": "Give your e-mail address. If it has an account, we send you a link "
-        "to choose a new password.",
-        "send_link": "Send the link",
-        "link_sent": "If this address has an account, an e-mail is on its way.",
-        "choose_title": "Choose your password",
-        "choose_intro": "At least {min} characters.",
-        "new_password": "New password",
-        "confirm": "Repeat the password",
-        "mismatch": "The two passwords differ.",
-        "too_short": "At least {min} characters.",
-        "save": "Save the password",
-        "saved": "Your password is saved; you are signed in.",
-        "bad_link": "This link does not work (any more): it has expired or was used already.",
-        "new_link": "Ask for a new link",
-        "signed_out": "You are signed out.",
-        "back": "Back to sign in",
-    },
-}
-
-
-def texts() -> dict[str, str]:
-    language = str(get_locale() or "nl")
-    return TEXTS.get(language, TEXTS["nl"])
+REQUIRED = _l("Please fill in this field.")
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
-    email = EmailField(validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD)])
-    remember = BooleanField()
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(REQUIRED), Length(max=MAX_PASSWORD)]
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ResetRequestForm(FlaskForm):  # type: ignore[misc]
-    email = EmailField(validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
 
 
 class NewPasswordForm(FlaskForm):  # type: ignore[misc]
-    password = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD)])
-    confirm = PasswordField(validators=[DataRequired(), EqualTo("password")])
-
-
-def _labelled(form: FlaskForm, t: dict[str, str], labels: dict[str, str]) -> None:
-    """Put the page's language on the labels and on the validators' messages."""
-    for name, key in labels.items():
-        field = form[name]
-        field.label.text = t[key]
-        for validator in field.validators:
-            if isinstance(validator, DataRequired):
-                validator.message = t["required"]
-            elif isinstance(validator, EqualTo):
-                validator.message = t["mismatch"]
-
-
-def _login_form() -> LoginForm:
-    form = LoginForm()
-    _labelled(form, texts(), {"email": "email", "password": "password", "remember": "remember"})
-    return form
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(REQUIRED), Length(max=MAX_PASSWORD)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", _l("The two passwords differ.")),
+        ],
+    )
 
 
 def _render_login(form: LoginForm, *, error: str | None = None, status: int = 200) -> Any:
-    return render_template("auth/login.html", form=form, t=texts(), error=error), status
+    return render_template("auth/login.html", form=form, error=error), status
 
 
 @web.errorhandler(RateLimitExceeded)
 def _too_many(err: RateLimitExceeded) -> Response:
     seconds = retry_after_seconds()
-    t = texts()
-    message = t["too_many"].format(seconds=seconds)
+    message = _("Too many failed attempts. Try again in %(seconds)d seconds.", seconds=seconds)
     if request.endpoint == "web.reset_request":
-        form: FlaskForm = ResetRequestForm()
-        _labelled(form, t, {"email": "email"})
-        body = render_template("auth/reset_request.html", form=form, t=t, error=message)
+        body = render_template("auth/reset_request.html", form=ResetRequestForm(), error=message)
     else:
-        body = render_template("auth/login.html", form=_login_form(), t=t, error=message)
+        body = render_template("auth/login.html", form=LoginForm(), error=message)
     response = Response(body, status=429, mimetype="text/html")
     response.headers["Retry-After"] = str(seconds)
     return response
@@ -161,14 +90,14 @@ def _home() -> str:
 def login() -> Any:
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_home())
-    form = _login_form()
+    form = LoginForm()
     if not form.validate_on_submit():
         return _render_login(form, status=400 if request.method == "POST" else 200)
     try:
         user = auth_service.authenticate(current_session(), form.email.data, form.password.data)
     except Unauthenticated:
         mark_failed_signin()
-        return _render_login(form, error=texts()["wrong"])
+        return _render_login(form, error=_("Wrong e-mail address or password."))
     login_user(user, remember=bool(form.remember.data))
     return redirect(_home())
 
@@ -177,7 +106,7 @@ def login() -> Any:
 def logout() -> Any:
     # The CSRF token is checked by CSRFProtect before this runs (400 without a valid one).
     logout_user()
-    flash(texts()["signed_out"], "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("web.login"))
 
 
@@ -192,44 +121,38 @@ def _links() -> LinkSettings:
 @web.route("/reset", methods=["GET", "POST"])
 @signin_limits
 def reset_request() -> Any:
-    t = texts()
     form = ResetRequestForm()
-    _labelled(form, t, {"email": "email"})
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("auth/reset_request.html", form=form, t=t), status
+        return render_template("auth/reset_request.html", form=form), status
     mark_failed_signin()
     auth_service.request_password_reset(current_session(), form.email.data, _links())
     db.session.commit()
     # The same answer whether or not the address has an account.
-    flash(t["link_sent"], "success")
+    flash(_("If this address has an account, an e-mail is on its way."), "success")
     return redirect(url_for("web.login"))
 
 
 @web.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Any:
-    t = texts()
     user = auth_service.user_for_password_link(
         current_session(), token, str(current_app.config["SECRET_KEY"]), now=datetime.now(UTC)
     )
     if user is None:
-        return render_template("auth/reset_password.html", form=None, t=t, bad_link=True), 400
+        return render_template("auth/reset_password.html", form=None, bad_link=True), 400
     form = NewPasswordForm()
-    _labelled(form, t, {"password": "new_password", "confirm": "confirm"})
     if form.validate_on_submit():
         try:
             auth_service.set_password(current_session(), user, form.password.data)
         except BadRequest:
-            form.password.errors = [t["too_short"].format(min=MIN_PASSWORD)]
+            form.password.errors = [_("At least %(min)d characters.", min=MIN_PASSWORD)]
         else:
             db.session.commit()
             login_user(user)
-            flash(t["saved"], "success")
+            flash(_("Your password is saved; you are signed in."), "success")
             return redirect(url_for("web.home"))
     status = 400 if request.method == "POST" else 200
     return (
-        render_template(
-            "auth/reset_password.html", form=form, t=t, bad_link=False, min=MIN_PASSWORD
-        ),
+        render_template("auth/reset_password.html", form=form, bad_link=False, min=MIN_PASSWORD),
         status,
     )

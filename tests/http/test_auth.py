@@ -533,3 +533,17 @@ def test_limits_are_kept_in_redis_when_redis_url_is_set(limited_app, make_user, 
     finally:
         for key in store.keys(f"*{prefix}*"):
             store.delete(key)
+
+
+def test_the_reset_pages_speak_dutch_first_and_english_on_request(client):
+    dutch = client.get("/reset")
+    english = client.get("/reset?lang=en")
+    broken = client.get("/reset/not-a-real-link?lang=en")
+
+    assert "Nieuw wachtwoord aanvragen" in dutch.text
+    assert '<label for="email">E-mailadres</label>' in dutch.text
+    assert "Ask for a new password" in english.text
+    assert broken.status_code == 400
+    assert "This link does not work (any more)" in broken.text
+    nothing = client.post("/reset?lang=en", data={"csrf_token": csrf_token(english)})
+    assert "Please fill in this field." in nothing.text
