@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar.prop import vDuration, vRecur, vText
 
-__all__ = ["STATUS_BY_BOOKING_STATE", "CalendarEvent", "build_calendar"]
+__all__ = ["STATUS_BY_BOOKING_STATE", "Attendee", "CalendarEvent", "build_calendar"]
 
 STATUS_BY_BOOKING_STATE: dict[str, str] = {
     "pending": "TENTATIVE",
@@ -44,6 +44,15 @@ _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
+class Attendee:
+    """A person on an invitation (RFC 5546): ORGANIZER or ATTENDEE, by e-mail address."""
+
+    email: str
+    name: str = ""
+    partstat: str = "ACCEPTED"
+
+
+@dataclass(frozen=True)
 class CalendarEvent:
     """One VEVENT: a booking, a series (with ``rrule``) or a changed occurrence of one."""
 
@@ -62,6 +71,10 @@ class CalendarEvent:
     exdates: Sequence[datetime] = ()
     overrides: Sequence[CalendarEvent] = ()
     recurrence_id: datetime | None = None
+    # Only on e-mail attachments: iTIP REQUEST and CANCEL need an ORGANIZER and at least one
+    # ATTENDEE, or clients import the file instead of treating it as an invitation.
+    organizer: Attendee | None = None
+    attendees: Sequence[Attendee] = ()
 
 
 def build_calendar(
@@ -161,6 +174,13 @@ def _vevent_lines(
         lines.append(f"URL:{_CONTROL_OR_NEWLINE.sub('', event.url)}")
     if event.description:
         lines.append(f"DESCRIPTION:{_escape(event.description)}")
+    if event.organizer is not None:
+        lines.append(f"ORGANIZER{_cn(event.organizer)}:{_mailto(event.organizer)}")
+    lines.extend(
+        f"ATTENDEE{_cn(person)};ROLE=REQ-PARTICIPANT;PARTSTAT={person.partstat};RSVP=FALSE"
+        f":{_mailto(person)}"
+        for person in event.attendees
+    )
     if event.rrule is not None:
         lines.append(f"RRULE:{_rrule_text(event.rrule)}")
     # One EXDATE property per date: a multi-valued line is legal, but some parsers read only
@@ -169,6 +189,20 @@ def _vevent_lines(
         f"EXDATE;TZID={tzid_param}:{_local_text(exdate, tz)}" for exdate in sorted(event.exdates)
     )
     lines.append("END:VEVENT")
+
+
+_PARTSTATS = frozenset({"NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"})
+
+
+def _cn(person: Attendee) -> str:
+    """The ;CN= parameter: a display name, without the characters a parameter cannot hold."""
+    name = _CONTROL_OR_NEWLINE.sub("", person.name).replace('"', "'").strip()
+    return f";CN={_param_value(name)}" if name else ""
+
+
+def _mailto(person: Attendee) -> str:
+    """A CAL-ADDRESS (RFC 5545 3.3.3): a mailto URI."""
+    return "mailto:" + _CONTROL_OR_NEWLINE.sub("", person.email).strip()
 
 
 def _local_text(value: datetime, tz: tzinfo) -> str:
@@ -249,6 +283,9 @@ def _check_event(event: CalendarEvent, *, master: CalendarEvent | None) -> None:
         raise ValueError(f"{event.uid}: unknown status {event.status!r}")
     if event.sequence < 0:
         raise ValueError(f"{event.uid}: sequence must not be negative")
+    for person in (*event.attendees, *([event.organizer] if event.organizer else [])):
+        if "@" not in person.email or person.partstat not in _PARTSTATS:
+            raise ValueError(f"{event.uid}: {person!r} needs an e-mail address and a PARTSTAT")
     if event.rrule is not None:
         vRecur.from_ical(event.rrule)  # raises ValueError on a malformed rule
     if master is None:

@@ -39,7 +39,7 @@ from sqlalchemy import ColumnElement, and_, func, select, true, union
 from sqlalchemy.orm import Session, aliased, lazyload
 from sqlalchemy.sql.expression import Executable
 
-from booking.core.ical import STATUS_BY_BOOKING_STATE, CalendarEvent, build_calendar
+from booking.core.ical import STATUS_BY_BOOKING_STATE, Attendee, CalendarEvent, build_calendar
 from booking.core.intervals import localize
 from booking.core.recurrence import RecurrenceError, expand
 from booking.errors import NotFound
@@ -92,6 +92,8 @@ class FeedSettings:
 
     tz: ZoneInfo
     base_url: str
+    # The campus's sending address: the ORGANIZER of e-mailed invitations (feeds have none).
+    organizer: str | None = None
 
     @property
     def uid_host(self) -> str:
@@ -736,6 +738,16 @@ def _app_settings() -> FeedSettings:
     return FeedSettings(
         tz=ZoneInfo(str(current_app.config["BOOKING_TIMEZONE"])),
         base_url=str(current_app.config["BOOKING_BASE_URL"]),
+        organizer=str(current_app.config["MAIL_FROM"]),
+    )
+
+
+def _invitation(event: CalendarEvent, organizer: Attendee, attendee: Attendee) -> CalendarEvent:
+    return replace(
+        event,
+        organizer=organizer,
+        attendees=(attendee,),
+        overrides=[replace(o, organizer=organizer, attendees=(attendee,)) for o in event.overrides],
     )
 
 
@@ -765,6 +777,9 @@ def booking_calendar(
     stamp = stamp or datetime.now(UTC)
     events, rows, builder = _one_booking_events(session, booking, settings, booking.user.language)
     title = booking.series.title if booking.series is not None else booking.title
+    people = _people(booking, settings)
+    if people is not None:
+        events = [_invitation(event, *people) for event in events]
     if method == "REQUEST":
         return build_calendar(events, tz=settings.tz, name=title, now=stamp, method=method)
 
@@ -772,7 +787,19 @@ def booking_calendar(
     if not running_series:
         cancelled = [_as_cancelled(event) for event in events]
         return build_calendar(cancelled, tz=settings.tz, name=title, now=stamp, method=method)
-    return _cancel_occurrences(booking, events, rows, builder, title, stamp)
+    return _cancel_occurrences(booking, events, rows, builder, title, stamp, people)
+
+
+def _people(booking: Booking, settings: FeedSettings) -> tuple[Attendee, Attendee] | None:
+    """The campus as ORGANIZER and the booker as the one ATTENDEE (RFC 5546 wants both on a
+    REQUEST and a CANCEL); None when the settings name no sending address."""
+    if not settings.organizer:
+        return None
+    booker = booking.user
+    return (
+        Attendee(email=settings.organizer, name="Campus Booking"),
+        Attendee(email=booker.email, name=booker.name),
+    )
 
 
 def _as_cancelled(event: CalendarEvent) -> CalendarEvent:
@@ -790,6 +817,7 @@ def _cancel_occurrences(
     builder: _Events,
     title: str,
     stamp: datetime,
+    people: tuple[Attendee, Attendee] | None,
 ) -> bytes:
     """METHOD:CANCEL for some occurrences of a series whose other occurrences go on.
 
@@ -827,6 +855,19 @@ def _cancel_occurrences(
         if location:
             event.add("location", location)
         event.add("url", builder.url(row.id, row.space_id, True))
+        if people is not None:
+            organizer, attendee = people
+            event.add("organizer", f"mailto:{organizer.email}", parameters={"CN": organizer.name})
+            event.add(
+                "attendee",
+                f"mailto:{attendee.email}",
+                parameters={
+                    "CN": attendee.name,
+                    "ROLE": "REQ-PARTICIPANT",
+                    "PARTSTAT": attendee.partstat,
+                    "RSVP": "FALSE",
+                },
+            )
         ical: bytes = event.to_ical()
         parts.append(ical)
     parts.append(closing)

@@ -152,6 +152,7 @@ def _settings(settings: MailSettings | None) -> MailSettings:
     return FeedSettings(
         tz=ZoneInfo(str(current_app.config["BOOKING_TIMEZONE"])),
         base_url=str(current_app.config["BOOKING_BASE_URL"]),
+        organizer=str(current_app.config["MAIL_FROM"]),
     )
 
 

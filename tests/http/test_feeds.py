@@ -690,9 +690,13 @@ def test_booking_calendar_cancels_one_occurrence_of_a_running_series(
     assert "RRULE" not in instance
     assert int(instance["SEQUENCE"]) == 1
     assert cancel.count(b"BEGIN:VTIMEZONE") == 1
+    assert str(instance["ORGANIZER"]) == "mailto:booking@campus.example"
+    assert str(instance["ATTENDEE"]) == f"mailto:{member.email}"
+    assert instance["ATTENDEE"].params["CN"] == member.name
     # The REQUEST is the whole series as it now is: that date as an EXDATE.
     (master,) = events(request)
     assert "RRULE" in master
+    assert str(master["ORGANIZER"]) == "mailto:booking@campus.example"
     assert b"EXDATE;TZID=Europe/Brussels:20270324T100000" in request
     with pytest.raises(ValueError):
         feed_service.booking_calendar(session(), booking, method="PUBLISH", settings=SETTINGS)

@@ -73,6 +73,12 @@ def test_a_confirmed_booking_mails_the_booker_an_invitation(api_as, session, cam
     assert event.decoded("DTEND") == local(TOMORROW, "15:00")
     assert str(event["STATUS"]) == "CONFIRMED"
     assert str(event["SUMMARY"]) == "Sprint review"
+    # RFC 5546: an invitation names its organizer (the campus) and attendee (the booker).
+    assert str(event["ORGANIZER"]) == "mailto:booking@campus.example"
+    assert event["ORGANIZER"].params["CN"] == "Campus Booking"
+    assert str(event["ATTENDEE"]) == "mailto:an@qualiva.example"
+    assert event["ATTENDEE"].params["CN"] == "An Peeters"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
 
 
 def test_mail_is_in_the_recipients_language_with_dates_as_dd_mm_yyyy(

@@ -743,3 +743,32 @@ def test_an_override_must_share_its_series_uid() -> None:
 def test_unknown_method_is_refused() -> None:
     with pytest.raises(ValueError, match="method"):
         build_calendar([], tz=TZ, name="x", now=NOW, method="SHOUT")
+
+
+def test_an_invitation_names_organizer_and_attendee_and_awkward_names_survive():
+    from booking.core.ical import Attendee
+
+    booker = Attendee(email="an@qualiva.example", name='Peeters, An "AP": lab;2')
+    event = make_event(
+        "booking-9@campus-booking",
+        local(2027, 3, 17, 14),
+        local(2027, 3, 17, 15),
+        organizer=Attendee(email="booking@campus.example", name="Campus Booking"),
+        attendees=(booker,),
+    )
+
+    text = build_calendar([event], tz=TZ, name="x", now=NOW, method="REQUEST")
+
+    (parsed,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert str(parsed["ORGANIZER"]) == "mailto:booking@campus.example"
+    assert str(parsed["ATTENDEE"]) == "mailto:an@qualiva.example"
+    assert parsed["ATTENDEE"].params["CN"] == "Peeters, An 'AP': lab;2"
+    assert parsed["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert parsed["ATTENDEE"].params["RSVP"] == "FALSE"
+    # A feed's events carry neither: subscribers are not invited to anything.
+    plain = build_calendar([replace(event, organizer=None, attendees=())], tz=TZ, name="x", now=NOW)
+    assert b"ORGANIZER" not in plain and b"ATTENDEE" not in plain
+    with pytest.raises(ValueError):
+        build_calendar(
+            [replace(event, attendees=(Attendee(email="nobody"),))], tz=TZ, name="x", now=NOW
+        )
