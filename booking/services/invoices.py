@@ -13,13 +13,15 @@ The invoice is the same usage as UBL 2.1 following Peppol BIS Billing 3.0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from booking.core.money import (
@@ -29,6 +31,7 @@ from booking.core.money import (
     last_day,
     month_days,
     month_key,
+    months_between,
     next_month,
     overlap_days,
     prorate,
@@ -37,7 +40,7 @@ from booking.core.money import (
     take_free_minutes,
     vat_of,
 )
-from booking.errors import NotFound
+from booking.errors import Forbidden, NotFound
 from booking.models import Booking, Lease, Tenant, User
 from booking.services import catalog as catalog_service
 
@@ -64,6 +67,7 @@ class UsageLine:
     month_days: int | None = None
     monthly_exact: Decimal | None = None
     space_codes: tuple[str, ...] = ()
+    space_names: tuple[str, ...] = ()
 
     @property
     def charged_minutes(self) -> Decimal:
@@ -84,6 +88,18 @@ class Usage:
     @property
     def month_key(self) -> str:
         return month_key(self.month)
+
+    @property
+    def booked_minutes(self) -> Decimal:
+        return sum((line.minutes or Decimal(0) for line in self.lines), Decimal(0))
+
+    @property
+    def bookings_eur(self) -> Decimal:
+        return sum((li.amount_eur for li in self.lines if li.kind == "booking"), Decimal("0.00"))
+
+    @property
+    def rent_eur(self) -> Decimal:
+        return sum((li.amount_eur for li in self.lines if li.kind == "rent"), Decimal("0.00"))
 
 
 def visible_tenant(session: Session, user: User, tenant_id: int) -> Tenant:
@@ -110,16 +126,24 @@ def _hours_text(minutes: Decimal) -> str:
     return f"{(minutes / MINUTES_PER_HOUR).quantize(Decimal('0.01')):f}"
 
 
-def _booking_lines(
-    session: Session, tenant: Tenant, month: date, tz: ZoneInfo
-) -> tuple[list[UsageLine], Decimal]:
-    low = datetime.combine(month, time(0), tzinfo=tz).astimezone(UTC)
-    high = datetime.combine(next_month(month), time(0), tzinfo=tz).astimezone(UTC)
-    rows = list(
+def _month_bounds(first: date, after: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[first, after) as UTC instants of campus midnight."""
+    low = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+    high = datetime.combine(after, time(0), tzinfo=tz).astimezone(UTC)
+    return low, high
+
+
+def _booking_rows(
+    session: Session, tenant_ids: Sequence[int], first: date, after: date, tz: ZoneInfo
+) -> list[Row[Any]]:
+    """The tenants' confirmed bookings starting in [first, after) (campus days), earliest
+    first: (id, tenant_id, space_id, start, end)."""
+    low, high = _month_bounds(first, after, tz)
+    return list(
         session.execute(
-            select(Booking.id, Booking.space_id, Booking.start, Booking.end)
+            select(Booking.id, Booking.tenant_id, Booking.space_id, Booking.start, Booking.end)
             .where(
-                Booking.tenant_id == tenant.id,
+                Booking.tenant_id.in_(tenant_ids),
                 Booking.status == "confirmed",
                 Booking.start >= low,
                 Booking.start < high,
@@ -127,7 +151,14 @@ def _booking_lines(
             .order_by(Booking.start, Booking.id)
         )
     )
-    catalog = catalog_service.load(session)
+
+
+def _booking_lines(
+    rows: Iterable[Row[Any]], tenant: Tenant, catalog: catalog_service.Catalog, tz: ZoneInfo
+) -> tuple[list[UsageLine], Decimal]:
+    """One month's booking lines of one tenant from its rows (earliest first), and the free
+    minutes they took."""
+    rows = list(rows)
     lengths = [Decimal(int((row.end - row.start).total_seconds()) // 60) for row in rows]
     free = Decimal(tenant.free_hours_month or 0) * MINUTES_PER_HOUR
     taken = take_free_minutes(lengths, free)
@@ -153,24 +184,33 @@ def _booking_lines(
                 minutes=minutes,
                 free_minutes=free_minutes,
                 space_codes=(view.code,) if view is not None else (),
+                space_names=(view.name,) if view is not None else (),
             )
         )
     return lines, sum(taken, Decimal(0))
 
 
-def _rent_lines(session: Session, tenant: Tenant, month: date) -> list[UsageLine]:
+def _leases(session: Session, tenant_ids: Sequence[int], first: date, last: date) -> list[Lease]:
+    """The tenants' leases sharing a day with [first, last], earliest first."""
+    return list(
+        session.scalars(
+            select(Lease)
+            .where(
+                Lease.tenant_id.in_(tenant_ids),
+                Lease.start <= last,
+                or_(Lease.end.is_(None), Lease.end >= first),
+            )
+            .order_by(Lease.start, Lease.id)
+        ).unique()
+    )
+
+
+def _rent_lines(
+    leases: Iterable[Lease], month: date, catalog: catalog_service.Catalog
+) -> list[UsageLine]:
+    """One month's rent lines of one tenant's leases (earliest first)."""
     first, last = month, last_day(month)
     dim = month_days(month)
-    leases = session.scalars(
-        select(Lease)
-        .where(
-            Lease.tenant_id == tenant.id,
-            Lease.start <= last,
-            or_(Lease.end.is_(None), Lease.end >= first),
-        )
-        .order_by(Lease.start, Lease.id)
-    ).unique()
-    catalog = catalog_service.load(session)
     lines: list[UsageLine] = []
     for lease in leases:
         days = overlap_days(lease.start, lease.end, first, last)
@@ -204,6 +244,7 @@ def _rent_lines(session: Session, tenant: Tenant, month: date) -> list[UsageLine
                         month_days=dim,
                         monthly_exact=monthly,
                         space_codes=(view.code,),
+                        space_names=(view.name,),
                     )
                 )
         elif lease.rent_eur_month is not None:
@@ -223,16 +264,16 @@ def _rent_lines(session: Session, tenant: Tenant, month: date) -> list[UsageLine
                     month_days=dim,
                     monthly_exact=monthly,
                     space_codes=codes,
+                    space_names=tuple(v.name for v in views),
                 )
             )
     return lines
 
 
-def usage(session: Session, user: User, tenant_id: int, month: date, tz: ZoneInfo) -> Usage:
-    """The tenant's usage of the month (its first day), as the user may see it."""
-    tenant = visible_tenant(session, user, tenant_id)
-    booking_lines, free_used = _booking_lines(session, tenant, month, tz)
-    lines = _rent_lines(session, tenant, month) + booking_lines
+def _usage(
+    tenant: Tenant, month: date, rent: list[UsageLine], bookings: tuple[list[UsageLine], Decimal]
+) -> Usage:
+    lines = rent + bookings[0]
     net = sum((line.amount_eur for line in lines), Decimal("0.00"))
     vat = sum((line.vat_eur for line in lines), Decimal("0.00"))
     return Usage(
@@ -240,11 +281,85 @@ def usage(session: Session, user: User, tenant_id: int, month: date, tz: ZoneInf
         month=month,
         lines=lines,
         free_hours_month=Decimal(tenant.free_hours_month or 0),
-        free_minutes_used=free_used,
+        free_minutes_used=bookings[1],
         net_eur=net,
         vat_eur=vat,
         total_eur=net + vat,
     )
+
+
+def _usages(
+    session: Session, tenants: Sequence[Tenant], months: Sequence[date], tz: ZoneInfo
+) -> list[Usage]:
+    """Usage of every tenant in every month (months ascending), tenant by tenant: one query
+    for the bookings and one for the leases, whatever the number of tenants and months."""
+    if not tenants or not months:
+        return []
+    ids = [t.id for t in tenants]
+    catalog = catalog_service.load(session)
+    rows = _booking_rows(session, ids, months[0], next_month(months[-1]), tz)
+    leases = _leases(session, ids, months[0], last_day(months[-1]))
+    by_month: dict[tuple[int, date], list[Row[Any]]] = {}
+    for row in rows:
+        local_day = row.start.astimezone(tz).date()
+        by_month.setdefault((row.tenant_id, local_day.replace(day=1)), []).append(row)
+    result = []
+    for tenant in tenants:
+        own = [lease for lease in leases if lease.tenant_id == tenant.id]
+        for month in months:
+            result.append(
+                _usage(
+                    tenant,
+                    month,
+                    _rent_lines(own, month, catalog),
+                    _booking_lines(by_month.get((tenant.id, month), []), tenant, catalog, tz),
+                )
+            )
+    return result
+
+
+def usage(session: Session, user: User, tenant_id: int, month: date, tz: ZoneInfo) -> Usage:
+    """The tenant's usage of the month (its first day), as the user may see it."""
+    tenant = visible_tenant(session, user, tenant_id)
+    return _usages(session, [tenant], [month], tz)[0]
+
+
+def usage_by_tenant(session: Session, user: User, month: date, tz: ZoneInfo) -> list[Usage]:
+    """Every tenant's usage of the month, by name (the manager's overview); tenants with
+    nothing to charge are included while they are active."""
+    if user.role != "manager":
+        raise Forbidden("Only the campus manager sees every tenant's usage.")
+    tenants = list(session.scalars(select(Tenant).order_by(Tenant.name)))
+    return [u for u in _usages(session, tenants, [month], tz) if u.lines or u.tenant.active]
+
+
+HISTORY_MONTHS = 24
+
+
+def _months_before(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def usage_history(
+    session: Session, user: User, tenant_id: int, today: date, tz: ZoneInfo
+) -> list[Usage]:
+    """The tenant's usage month by month, newest first: from the month of its first lease or
+    booking (at most 24 months back) to this month (still running)."""
+    tenant = visible_tenant(session, user, tenant_id)
+    this_month = today.replace(day=1)
+    first_lease = session.scalar(select(func.min(Lease.start)).where(Lease.tenant_id == tenant.id))
+    first_booking = session.scalar(
+        select(func.min(Booking.start)).where(
+            Booking.tenant_id == tenant.id, Booking.status == "confirmed"
+        )
+    )
+    starts = [d for d in (first_lease, first_booking and first_booking.astimezone(tz).date()) if d]
+    earliest = min(starts, default=this_month).replace(day=1)
+    months = months_between(
+        max(earliest, _months_before(this_month, HISTORY_MONTHS - 1)), this_month
+    )
+    return list(reversed(_usages(session, [tenant], months, tz)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,6 +472,11 @@ def invoice_number(usage: Usage) -> str:
     return f"{usage.month_key}-{usage.tenant.id:05d}"
 
 
+def payment_reference(usage: Usage) -> str:
+    """The Belgian structured reference (OGM) of the invoice: its month and tenant, mod 97."""
+    return structured_reference(int(f"{usage.month:%Y%m}") * 10_000 + usage.tenant.id % 10_000)
+
+
 def invoice_totals(usage: Usage) -> tuple[Decimal, Decimal, Decimal]:
     """(net, VAT, total) of the invoice: the lines' net amounts, and VAT on their sum (one VAT
     category, 21 %), rounded half up (EN 16931 BR-CO-17)."""
@@ -368,6 +488,63 @@ def invoice_totals(usage: Usage) -> tuple[Decimal, Decimal, Decimal]:
 def issue_date(month: date, today: date) -> date:
     """The day after the month, or today while the month (or an earlier day) is still on."""
     return min(next_month(month), today)
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """The month's invoice as people read it: the same numbers as the UBL document."""
+
+    usage: Usage
+    seller: Seller
+    buyer: Party
+    number: str
+    issued: date
+    due: date
+    payment_reference: str
+    net_eur: Decimal
+    vat_eur: Decimal
+    total_eur: Decimal
+
+    @property
+    def lines(self) -> list[UsageLine]:
+        return self.usage.lines
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.usage.month, last_day(self.usage.month)
+
+    @property
+    def vat_percent(self) -> Decimal:
+        return VAT_PERCENT
+
+
+def invoice(
+    session: Session,
+    user: User,
+    tenant_id: int,
+    month: date,
+    tz: ZoneInfo,
+    *,
+    config: dict[str, object],
+    today: date,
+) -> Invoice:
+    """The tenant's invoice of the month as the user may see it (a month with nothing to
+    charge gives an invoice without lines: no invoice is issued for it)."""
+    found = usage(session, user, tenant_id, month, tz)
+    issued = issue_date(month, today)
+    net, vat, total = invoice_totals(found)
+    return Invoice(
+        usage=found,
+        seller=seller_from(config),
+        buyer=buyer_of(session, found.tenant),
+        number=invoice_number(found),
+        issued=issued,
+        due=issued + timedelta(days=PAYMENT_DAYS),
+        payment_reference=payment_reference(found),
+        net_eur=net,
+        vat_eur=vat,
+        total_eur=total,
+    )
 
 
 def _amount(value: Decimal) -> str:
@@ -484,12 +661,7 @@ def invoice_xml(usage: Usage, seller: Seller, buyer: Party, *, today: date, tz: 
 
     means = _sub(root, NS_CAC, "PaymentMeans")
     _sub(means, NS_CBC, "PaymentMeansCode", "30")
-    _sub(
-        means,
-        NS_CBC,
-        "PaymentID",
-        structured_reference(int(f"{usage.month:%Y%m}") * 10_000 + usage.tenant.id % 10_000),
-    )
+    _sub(means, NS_CBC, "PaymentID", payment_reference(usage))
     if seller.iban:
         account = _sub(means, NS_CAC, "PayeeFinancialAccount")
         _sub(account, NS_CBC, "ID", seller.iban)

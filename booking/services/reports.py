@@ -1,5 +1,5 @@
-"""The campus manager's reports: occupancy of the leasable area and utilisation of the
-bookable spaces.
+"""The campus manager's reports: occupancy of the leasable area, utilisation of the
+bookable spaces, peak hours and what became of the bookings (cancelled, rejected).
 
 Occupancy: leased m² over leasable m² (offices, labs and cleanrooms) on a day, or month by
 month, each month weighted by day (a space leased 15 days of a 30-day month counts half its
@@ -9,6 +9,7 @@ minus closures and leased time) in a period, per space, kind or building.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,19 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, bindparam, cast, extract, func, or_, select, text
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from booking.core.intervals import Interval, subtract
@@ -333,3 +346,196 @@ def utilisation(
         totals[name][1] += item.open_seconds
     order = [k for k in SPACE_KINDS if k in totals] if group_by == "kind" else sorted(totals)
     return [UtilisationItem(name, totals[name][0], totals[name][1]) for name in order]
+
+
+# ---------------------------------------------------------------------------------------------
+# Peak hours
+
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_QUARTER = 900  # every zone's offset is a multiple of 15 minutes
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """Booked time in one hour of the week: weekday 0 is Monday, hour 0-23 on the wall clock."""
+
+    weekday: int
+    hour: int
+    booked_seconds: int
+
+    @property
+    def weekday_code(self) -> str:
+        return WEEKDAY_CODES[self.weekday]
+
+    @property
+    def booked_hours(self) -> float:
+        return round(self.booked_seconds / 3600, 2)
+
+
+def _local_hours(low: int, high: int, tz: ZoneInfo) -> tuple[list[int], list[int]]:
+    """The window [low, high) (epoch seconds) cut where campus-local hours begin: the cut
+    points (low first, high last) and each piece's cell, weekday × 24 + hour of its local
+    start. A 25-hour day has hour 2 twice, a 23-hour day none."""
+    cuts = [low]
+    cells: list[int] = []
+    moment = datetime.fromtimestamp(low, tz)
+    cells.append(moment.weekday() * 24 + moment.hour)
+    step = low - low % _QUARTER + _QUARTER
+    while step < high:
+        moment = datetime.fromtimestamp(step, tz)
+        if moment.minute == 0:
+            cuts.append(step)
+            cells.append(moment.weekday() * 24 + moment.hour)
+        step += _QUARTER
+    cuts.append(high)
+    return cuts, cells
+
+
+def peak_hours(
+    session: Session,
+    user: User,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    *,
+    kind: str | None = None,
+    building: str | None = None,
+) -> list[HeatCell]:
+    """Confirmed booked hours in [start, end) per weekday and hour of the campus wall clock,
+    summed over the spaces (of a kind, in a building, when given): 168 cells, Monday 0:00
+    first, every cell present.
+
+    A booking is split at the hour boundaries (08:30-10:15 gives 0.5 h at 8, 1 h at 9 and
+    0.25 h at 10) and counted whole, whether or not it lies in the space's opening hours, a
+    closure or a lease: the map shows when people use the campus. Bookings are read in one
+    range query; the cutting is done here, as the hours of the week depend on the zone's
+    rules (daylight saving), which SQLite does not know.
+    """
+    require_manager(user)
+    window = Interval(start.astimezone(UTC), end.astimezone(UTC))
+    catalog = catalog_service.load(session)
+    wanted = {
+        v.id
+        for v in catalog.spaces
+        if (kind is None or v.kind == kind) and (building is None or v.building_code == building)
+    }
+    low, high = int(window.start.timestamp()), int(window.end.timestamp())
+    cuts, cells = _local_hours(low, high, tz)
+    pieces = [0] * len(cells)
+    last = len(cells) - 1
+    for space_id, b_start, b_end in _confirmed_near(session, window, catalog.longest_busy_min):
+        if space_id not in wanted:
+            continue
+        b_start, b_end = max(b_start, low), min(b_end, high)
+        if b_end <= b_start:
+            continue
+        i = min(bisect_right(cuts, b_start) - 1, last)
+        while b_start < b_end:
+            upto = min(b_end, cuts[i + 1])
+            pieces[i] += upto - b_start
+            b_start = upto
+            i += 1
+    seconds = [0] * (7 * 24)
+    for cell, amount in zip(cells, pieces, strict=True):
+        seconds[cell] += amount
+    return [HeatCell(n // 24, n % 24, seconds[n]) for n in range(7 * 24)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cancellations and rejections
+
+LATE_CANCELLATION = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class CancellationItem:
+    """What became of the bookings that start in a period, for one space, kind or building.
+
+    `cancelled` counts every cancelled booking, `late_cancelled` those of them cancelled less
+    than 24 hours before their start (or after it); `rejected` the manager's rejections,
+    `expired` the requests nobody decided before their start (rejected automatically).
+    """
+
+    key: str | int
+    bookings: int
+    cancelled: int
+    late_cancelled: int
+    rejected: int
+    expired: int
+    space: SpaceView | None = None
+
+    def _rate(self, count: int) -> float:
+        return ratio(Decimal(count), Decimal(self.bookings))
+
+    @property
+    def cancellation_rate(self) -> float:
+        return self._rate(self.cancelled)
+
+    @property
+    def late_cancellation_rate(self) -> float:
+        return self._rate(self.late_cancelled)
+
+    @property
+    def rejection_rate(self) -> float:
+        return self._rate(self.rejected)
+
+    @property
+    def expiry_rate(self) -> float:
+        return self._rate(self.expired)
+
+
+def _count_where(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def cancellations(
+    session: Session, user: User, start: datetime, end: datetime, group_by: str
+) -> list[CancellationItem]:
+    """Of the bookings (any state) starting in [start, end), how many were cancelled,
+    cancelled late, rejected or expired; per space, kind or building, in one grouped query.
+    Spaces without bookings in the period are left out. Rates are shares of `bookings`.
+    """
+    require_manager(user)
+    late = _epoch(session, Booking.cancelled_at) > _epoch(session, Booking.start) - int(
+        LATE_CANCELLATION.total_seconds()
+    )
+    rejected = Booking.status == "rejected"
+    query = (
+        select(
+            Booking.space_id,
+            func.count(),
+            _count_where(Booking.status == "cancelled"),
+            _count_where(and_(Booking.status == "cancelled", late)),
+            _count_where(and_(rejected, Booking.decided_by_id.is_not(None))),
+            _count_where(and_(rejected, Booking.decided_by_id.is_(None))),
+        )
+        .where(Booking.start >= start.astimezone(UTC), Booking.start < end.astimezone(UTC))
+        .group_by(Booking.space_id)
+    )
+    catalog = catalog_service.load(session)
+    per_space: list[CancellationItem] = []
+    for space_id, *counts in session.execute(query):
+        view = catalog.by_id.get(space_id)
+        if view is None:
+            continue
+        total, cancelled, late_count, rejected_count, expired = (int(c) for c in counts)
+        per_space.append(
+            CancellationItem(space_id, total, cancelled, late_count, rejected_count, expired, view)
+        )
+    per_space.sort(key=lambda item: (item.space.code if item.space else "", item.key))
+    if group_by == "space":
+        return per_space
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for item in per_space:
+        assert item.space is not None
+        name = item.space.kind if group_by == "kind" else item.space.building_code
+        for n, value in enumerate(
+            (item.bookings, item.cancelled, item.late_cancelled, item.rejected, item.expired)
+        ):
+            totals[name][n] += value
+    order = [k for k in SPACE_KINDS if k in totals] if group_by == "kind" else sorted(totals)
+    return [
+        CancellationItem(name, bookings, cancelled, late_count, rejected_count, expired)
+        for name in order
+        for bookings, cancelled, late_count, rejected_count, expired in [totals[name]]
+    ]
