@@ -8,9 +8,10 @@ from flask import g, jsonify
 from flask.wrappers import Response
 
 from booking.api import api, current_user
-from booking.api.parsing import body
+from booking.api.openapi import operation
+from booking.api.responses import MeOut, TokenOut
 from booking.api.schemas import TokenCreate
-from booking.api.serialize import feed_urls, user_json
+from booking.api.serialize import me_json
 from booking.clock import campus_zone
 from booking.errors import Unauthenticated, error_body
 from booking.extensions import current_session, db
@@ -45,8 +46,16 @@ def _rate_limited(err: RateLimitExceeded) -> Response:
 
 @api.post("/auth/tokens")
 @signin_limits
-def create_token() -> Any:
-    data = body(TokenCreate)
+@operation(
+    "Sign in: a bearer token for the API",
+    body=TokenCreate,
+    answers={201: TokenOut},
+    public=True,
+    description="A wrong e-mail address or password is 401. Failed sign-ins are limited per "
+    "address and per client (429 until the window ends, even with the right password).",
+    errors=(401,),
+)
+def create_token(data: TokenCreate) -> Any:
     try:
         user = auth_service.authenticate(current_session(), data.email, data.password)
     except Unauthenticated:
@@ -58,30 +67,28 @@ def create_token() -> Any:
 
 
 @api.delete("/auth/tokens/current")
+@operation("Sign out: revoke the token of this request", answers={204: None})
 def revoke_token() -> Any:
     auth_service.revoke(current_session(), g.api_token)
     db.session.commit()
     return "", 204
 
 
-def _me() -> dict[str, Any]:
-    user = current_user()
-    data = user_json(user)
-    data["tenant"] = {"id": user.tenant.id, "name": user.tenant.name} if user.tenant else None
-    data.update(feed_urls(user))
-    return data
-
-
 @api.get("/me")
+@operation("Who you are: profile, tenant, role, qualifications, feed URLs", answers={200: MeOut})
 def me() -> Any:
-    return jsonify(_me())
+    return jsonify(me_json(current_user()))
 
 
 @api.post("/me/ical-token")
+@operation(
+    "New secret calendar feed URLs; the old ones answer 404 at once",
+    answers={200: MeOut},
+)
 def rotate_feed_token() -> Any:
     user = current_user()
     user.feed_token = people.new_feed_token()
     db.session.flush()
-    data = _me()
+    data = me_json(user)
     db.session.commit()
     return jsonify(data)

@@ -4,27 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from booking.api import api, current_user
-from booking.api.parsing import (
-    MAX_ID,
-    body,
-    page,
-    page_args,
-    parse_time,
-    query_int,
-    query_time,
-    reject_unknown_args,
+from booking.api.openapi import operation
+from booking.api.parsing import page, parse_time, time_arg
+from booking.api.responses import BookingCreated, BookingOut, BookingPage
+from booking.api.schemas import (
+    BookingCreate,
+    BookingPatch,
+    BookingQuery,
+    CancelBody,
+    DecisionBody,
+    Page,
 )
-from booking.api.schemas import BookingCreate, BookingPatch, CancelBody, DecisionBody
 from booking.api.serialize import booking_json
 from booking.clock import booking_now, campus_zone
 from booking.errors import BadRequest
 from booking.extensions import current_session, db
-from booking.models import STATUSES
 from booking.services import bookings as booking_service
 from booking.timefmt import interval_json
+
+_BY_ID = {"booking_id": "$response.body#/id"}
+_BOOKING_LINKS = {
+    "get": {"operationId": "get_booking", "parameters": _BY_ID},
+    "change": {"operationId": "change_booking", "parameters": _BY_ID},
+    "cancel": {"operationId": "cancel_booking", "parameters": _BY_ID},
+    "approve": {"operationId": "approve_booking", "parameters": _BY_ID},
+    "reject": {"operationId": "reject_booking", "parameters": _BY_ID},
+    "ics": {"operationId": "booking_ics", "parameters": _BY_ID},
+}
 
 
 def _clock() -> booking_service.Clock:
@@ -32,8 +41,17 @@ def _clock() -> booking_service.Clock:
 
 
 @api.post("/bookings")
-def create_booking() -> Any:
-    data = body(BookingCreate)
+@operation(
+    "Book a space, once or as a series",
+    body=BookingCreate,
+    answers={201: BookingCreated},
+    errors=(403, 409, 422),
+    description="A 409 lists what is in the way (`details.conflicts`) and offers "
+    "`details.alternatives`: free slots of the same length in the space that day and similar "
+    "spaces free then. With `recurrence.skip_conflicts` false a series is all or nothing.",
+    links={201: _BOOKING_LINKS},
+)
+def create_booking(data: BookingCreate) -> Any:
     clock = _clock()
     request_ = booking_service.BookingRequest(
         space_id=data.space_id,
@@ -64,38 +82,48 @@ def create_booking() -> Any:
 
 
 @api.get("/bookings")
-def list_bookings() -> Any:
-    reject_unknown_args("from", "to", "space_id", "status", "user", "limit", "cursor")
+@operation(
+    "Bookings you may see: your own; a tenant admin the tenant's; the manager all",
+    query=BookingQuery,
+    answers={200: BookingPage},
+)
+def list_bookings(args: BookingQuery) -> Any:
     tz = campus_zone()
-    status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise BadRequest(f"Unknown status {status!r}.", details={"fields": {"status": "choice"}})
-    limit, cursor = page_args()
     items, next_cursor = booking_service.list_bookings(
         current_session(),
         current_user(),
         booking_service.BookingFilter(
-            start=query_time("from", tz),
-            end=query_time("to", tz, end_of_day=True),
-            space_id=query_int("space_id", minimum=1, maximum=MAX_ID),
-            status=status,
-            user_id=query_int("user", minimum=1, maximum=MAX_ID),
+            start=time_arg(args.from_, tz, "from"),
+            end=time_arg(args.to, tz, "to", end_of_day=True),
+            space_id=args.space_id,
+            status=args.status,
+            user_id=args.user,
         ),
-        limit=limit,
-        cursor=cursor,
+        limit=args.limit,
+        cursor=args.cursor,
     )
     return jsonify(page([booking_json(b, tz) for b in items], next_cursor))
 
 
 @api.get("/bookings/<int:booking_id>")
+@operation(
+    "A booking (its owner, their tenant admin, the manager)",
+    answers={200: BookingOut},
+    links={200: {"ics": _BOOKING_LINKS["ics"]}},
+)
 def get_booking(booking_id: int) -> Any:
     booking = booking_service.get_booking(current_session(), current_user(), booking_id)
     return jsonify(booking_json(booking, campus_zone()))
 
 
 @api.patch("/bookings/<int:booking_id>")
-def change_booking(booking_id: int) -> Any:
-    data = body(BookingPatch)
+@operation(
+    "Change a booking's time, space or title; checked again like a new booking",
+    body=BookingPatch,
+    answers={200: BookingOut},
+    errors=(403, 409, 422),
+)
+def change_booking(booking_id: int, data: BookingPatch) -> Any:
     clock = _clock()
     sent = frozenset(data.model_fields_set)
     for name in ("space_id", "start", "end", "title"):
@@ -122,8 +150,15 @@ def change_booking(booking_id: int) -> Any:
 
 
 @api.post("/bookings/<int:booking_id>/cancel")
-def cancel_booking(booking_id: int) -> Any:
-    data = body(CancelBody, optional=True)
+@operation(
+    "Cancel a booking, or the rest of its series, or the whole series",
+    body=CancelBody,
+    body_optional=True,
+    answers={200: BookingOut},
+    errors=(403, 409, 422),
+    description="Cancelling a cancelled booking is 409; one that has ended is 422 in_past.",
+)
+def cancel_booking(booking_id: int, data: CancelBody) -> Any:
     clock = _clock()
     booking_service.cancel(current_session(), current_user(), booking_id, data.scope, clock)
     booking = booking_service.get_booking(current_session(), current_user(), booking_id)
@@ -132,8 +167,7 @@ def cancel_booking(booking_id: int) -> Any:
     return jsonify(answer)
 
 
-def _decide(booking_id: int, approve: bool) -> Any:
-    data = body(DecisionBody, optional=True)
+def _decide(booking_id: int, data: DecisionBody, approve: bool) -> Any:
     clock = _clock()
     booking_service.decide(
         current_session(),
@@ -151,20 +185,40 @@ def _decide(booking_id: int, approve: bool) -> Any:
 
 
 @api.post("/bookings/<int:booking_id>/approve")
-def approve_booking(booking_id: int) -> Any:
-    return _decide(booking_id, True)
+@operation(
+    "Approve a pending booking (manager)",
+    body=DecisionBody,
+    body_optional=True,
+    answers={200: BookingOut},
+    errors=(403, 409),
+    description="A booking that is not pending is 409.",
+)
+def approve_booking(booking_id: int, data: DecisionBody) -> Any:
+    return _decide(booking_id, data, True)
 
 
 @api.post("/bookings/<int:booking_id>/reject")
-def reject_booking(booking_id: int) -> Any:
-    return _decide(booking_id, False)
+@operation(
+    "Reject a pending booking (manager)",
+    body=DecisionBody,
+    body_optional=True,
+    answers={200: BookingOut},
+    errors=(403, 409),
+    description="A booking that is not pending is 409.",
+)
+def reject_booking(booking_id: int, data: DecisionBody) -> Any:
+    return _decide(booking_id, data, False)
 
 
 @api.get("/approvals")
-def approvals() -> Any:
-    reject_unknown_args("limit", "cursor")
-    limit, cursor = page_args()
+@operation(
+    "Pending bookings, the oldest request first (manager)",
+    query=Page,
+    answers={200: BookingPage},
+    errors=(403,),
+)
+def approvals(args: Page) -> Any:
     items, next_cursor = booking_service.pending_approvals(
-        current_session(), current_user(), limit=limit, cursor=cursor
+        current_session(), current_user(), limit=args.limit, cursor=args.cursor
     )
     return jsonify(page([booking_json(b, campus_zone()) for b in items], next_cursor))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from booking.api import api, current_user
+from booking.api.openapi import Content, operation
 from booking.extensions import current_session
 from booking.ical.feeds import calendar_response, settings
 from booking.services import bookings as booking_service
@@ -13,6 +14,17 @@ from booking.services import feeds as feed_service
 
 
 @api.get("/bookings/<int:booking_id>.ics")
+@operation(
+    "A booking, or its whole series, as an iCalendar file to download",
+    answers={
+        200: Content(
+            "The calendar (text/calendar; charset=utf-8), with ETag and Last-Modified",
+            media={"text/calendar": "RFC 5545 VCALENDAR"},
+            headers={"ETag": "the version", "Last-Modified": "the last change"},
+        ),
+        304: Content("Unchanged since If-None-Match / If-Modified-Since"),
+    },
+)
 def booking_ics(booking_id: int) -> Any:
     # Who may see it in full (owner, their tenant admin, the manager); 404 for anyone else.
     user = current_user()

@@ -3,63 +3,60 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import jsonify, request
+from flask import jsonify
 
 from booking.api import api, current_user
-from booking.api.parsing import (
-    body,
-    offset_cursor,
-    page,
-    parse_time,
-    query_int,
-    query_time,
-    reject_unknown_args,
-)
-from booking.api.schemas import ClosureCreate
-from booking.api.serialize import booking_json
+from booking.api.openapi import operation
+from booking.api.parsing import offset_cursor, page, parse_time, time_arg
+from booking.api.responses import ClosureCreated, ClosurePage
+from booking.api.schemas import ClosureCreate, ClosureQuery
+from booking.api.serialize import booking_json, closure_json
 from booking.clock import campus_zone
 from booking.extensions import current_session
-from booking.models import Closure
 from booking.services import campus
-from booking.timefmt import iso_local
-
-
-def closure_json(closure: Closure, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": closure.id,
-        "space_id": closure.space_id,
-        "building": closure.building.code if closure.building else None,
-        "start": iso_local(closure.start, tz),
-        "end": iso_local(closure.end, tz),
-        "reason": closure.reason,
-        "holiday": closure.holiday,
-    }
 
 
 @api.get("/closures")
-def list_closures() -> Any:
-    reject_unknown_args("from", "to", "space_id", "limit", "cursor")
+@operation(
+    "Closures of spaces, buildings and the campus (holidays carry holiday: true)",
+    query=ClosureQuery,
+    answers={200: ClosurePage},
+)
+def list_closures(args: ClosureQuery) -> Any:
     tz = campus_zone()
-    limit = query_int("limit", minimum=1, maximum=500) or 50
-    offset = offset_cursor(request.args.get("cursor"))
+    offset = offset_cursor(args.cursor)
     rows, more = campus.list_closures(
         current_session(),
-        start=query_time("from", tz),
-        end=query_time("to", tz, end_of_day=True),
-        space_id=query_int("space_id", minimum=1, maximum=2**31 - 1),
-        limit=limit,
+        start=time_arg(args.from_, tz, "from"),
+        end=time_arg(args.to, tz, "to", end_of_day=True),
+        space_id=args.space_id,
+        limit=args.limit,
         offset=offset,
     )
     return jsonify(
-        page([closure_json(c, tz) for c in rows], f"o{offset + limit}" if more else None)
+        page([closure_json(c, tz) for c in rows], f"o{offset + args.limit}" if more else None)
     )
 
 
 @api.post("/closures")
-def create_closure() -> Any:
-    data = body(ClosureCreate)
+@operation(
+    "Close a space, a building or the whole campus (manager)",
+    body=ClosureCreate,
+    answers={201: ClosureCreated},
+    errors=(403,),
+    description="Neither space_id nor building: the whole campus. Dates are allowed; `end` is "
+    "then inclusive. A closure cancels nothing: `affected` lists the active bookings inside it.",
+    links={
+        201: {
+            "delete": {
+                "operationId": "delete_closure",
+                "parameters": {"closure_id": "$response.body#/id"},
+            }
+        }
+    },
+)
+def create_closure(data: ClosureCreate) -> Any:
     tz = campus_zone()
     result = campus.create_closure(
         current_session(),
@@ -78,6 +75,7 @@ def create_closure() -> Any:
 
 
 @api.delete("/closures/<int:closure_id>")
+@operation("Remove a closure (manager)", answers={204: None}, errors=(403,))
 def delete_closure(closure_id: int) -> Any:
     campus.delete_closure(current_session(), current_user(), closure_id)
     current_session().commit()

@@ -1,41 +1,18 @@
-"""Reading requests: JSON bodies through the schemas, query parameters, times."""
+"""Reading what the schemas let through: times, and the cursors of offset-paged lists.
+
+Bodies and query strings are validated by booking.api.openapi.operation against the models of
+booking.api.schemas; the helpers here turn their text into values."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import request
-from pydantic import BaseModel, ValidationError
-
-from booking.api.schemas import field_errors
+from booking.api.schemas import MAX_ID, MAX_LIMIT
 from booking.errors import BadRequest
 
-M = TypeVar("M", bound=BaseModel)
-MAX_LIMIT = 500
-# Ids are 32-bit integer columns; a larger number can match nothing (and SQLite cannot even
-# take one beyond 64 bits as a parameter).
-MAX_ID = 2**31 - 1
-
-
-def body(model: type[M], *, optional: bool = False) -> M:
-    """The request's JSON body as `model`, or 400 bad_request naming the fields."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        if optional:
-            return model()
-        raise BadRequest("The request needs a JSON body.", details={"fields": {"body": "required"}})
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as err:
-        fields = field_errors(err.errors(include_url=False))
-        if any(e.get("type") == "json_invalid" for e in err.errors()):
-            raise BadRequest(
-                "The body is not valid JSON.", details={"fields": {"body": "json"}}
-            ) from None
-        names = ", ".join(sorted(fields))
-        raise BadRequest(f"Invalid fields: {names}.", details={"fields": fields}) from None
+__all__ = ["MAX_ID", "MAX_LIMIT", "offset_cursor", "offset_page", "page", "parse_time", "time_arg"]
 
 
 def parse_time(value: str, tz: ZoneInfo, name: str, *, end_of_day: bool = False) -> datetime:
@@ -65,41 +42,13 @@ def parse_time(value: str, tz: ZoneInfo, name: str, *, end_of_day: bool = False)
     return parsed
 
 
-def query_time(name: str, tz: ZoneInfo, *, end_of_day: bool = False) -> datetime | None:
-    value = request.args.get(name)
-    if value is None or value == "":
+def time_arg(
+    value: str | None, tz: ZoneInfo, name: str, *, end_of_day: bool = False
+) -> datetime | None:
+    """A time query parameter (already checked by its schema), or None when absent."""
+    if value is None:
         return None
     return parse_time(value, tz, name, end_of_day=end_of_day)
-
-
-def query_int(name: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
-    value = request.args.get(name)
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadRequest(
-            f"{name} must be a whole number.", details={"fields": {name: "integer"}}
-        ) from None
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        raise BadRequest(f"{name} is out of range.", details={"fields": {name: "range"}})
-    return number
-
-
-def page_args() -> tuple[int, str | None]:
-    limit = query_int("limit", minimum=1, maximum=MAX_LIMIT) or 50
-    cursor = request.args.get("cursor") or None
-    return limit, cursor
-
-
-def reject_unknown_args(*allowed: str) -> None:
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        raise BadRequest(
-            f"Unknown query parameters: {', '.join(unknown)}.",
-            details={"fields": {name: "unknown" for name in unknown}},
-        )
 
 
 def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
@@ -115,3 +64,10 @@ def offset_cursor(cursor: str | None) -> int:
     raise BadRequest(
         "This cursor was not given by the API.", details={"fields": {"cursor": "invalid"}}
     )
+
+
+def offset_page(found: list[Any], limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+    """One page of a list held whole in memory, and the cursor of the next."""
+    offset = offset_cursor(cursor)
+    more = offset + limit < len(found)
+    return found[offset : offset + limit], (f"o{offset + limit}" if more else None)

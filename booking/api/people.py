@@ -4,177 +4,83 @@ and 4). Who may do what is decided in services/people.py; here: parse, call, ser
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from flask import current_app, jsonify, request
-from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr
+from flask import current_app, jsonify
 
 from booking.api import api, current_user
-from booking.api.parsing import MAX_ID, body, page, page_args, query_int, reject_unknown_args
-from booking.api.schemas import Address, Body, Money, Name
-from booking.api.serialize import money, user_json
+from booking.api.openapi import operation
+from booking.api.parsing import page
+from booking.api.responses import (
+    AuditPage,
+    OutboxPage,
+    QualificationOut,
+    TenantOut,
+    TenantPage,
+    UserOut,
+    UserPage,
+)
+from booking.api.schemas import (
+    AuditQuery,
+    OutboxQuery,
+    Page,
+    QualificationBody,
+    TenantCreate,
+    TenantPatch,
+    UserCreate,
+    UserPatch,
+    UserQuery,
+)
+from booking.api.serialize import (
+    audit_json,
+    outbox_json,
+    qualification_json,
+    tenant_json,
+    user_json,
+)
 from booking.clock import booking_now, campus_zone
 from booking.errors import BadRequest
 from booking.extensions import current_session, db
-from booking.models import ROLES, AuditEntry, OutboxMessage, QualificationGrant, Tenant
 from booking.services import audit as audit_service
 from booking.services import notifications
 from booking.services import people as people_service
 from booking.services.auth import LinkSettings
-from booking.timefmt import iso_local
-
-# ---------------------------------------------------------------------------------------------
-# Bodies
-
-
-def _no_control(value: str) -> str:
-    if any(ord(c) < 32 for c in value):
-        raise ValueError("control characters are not allowed")
-    return value
-
-
-Email = Annotated[StrictStr, Field(max_length=254), AfterValidator(_no_control)]
-Password = Annotated[StrictStr, Field(max_length=1000)]
-Role = Literal["member", "tenant_admin", "manager"]
-Language = Literal["nl", "en"]
-Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
-Vat = Annotated[StrictStr, Field(max_length=40), AfterValidator(_no_control)]
-QualificationCode = Annotated[
-    StrictStr, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-]
-Day = Annotated[StrictStr, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
-
-
-class TenantCreate(Body):
-    name: Name
-    vat_number: Vat | None = None
-    free_hours_month: Money | None = None
-    address: Address | None = None
-
-
-class TenantPatch(Body):
-    name: Name | None = None
-    vat_number: Vat | None = None
-    free_hours_month: Money | None = None
-    address: Address | None = None
-
-
-class UserCreate(Body):
-    email: Email
-    name: Name
-    role: Role = "member"
-    tenant_id: Id | None = None
-    language: Language = "nl"
-    password: Password | None = None
-
-
-class UserPatch(Body):
-    email: Email | None = None
-    name: Name | None = None
-    role: Role | None = None
-    tenant_id: Id | None = None
-    language: Language | None = None
-    active: StrictBool | None = None
-
-
-class QualificationBody(Body):
-    code: QualificationCode
-    expires: Day | None = None
-
-
-# ---------------------------------------------------------------------------------------------
-# Representations
-
-
-def tenant_json(tenant: Tenant) -> dict[str, Any]:
-    return {
-        "id": tenant.id,
-        "name": tenant.name,
-        "vat_number": tenant.vat_number,
-        "address": tenant.address,
-        "free_hours_month": money(tenant.free_hours_month),
-    }
-
-
-def qualification_json(grant: QualificationGrant) -> dict[str, Any]:
-    return {"code": grant.code, "expires": grant.expires.isoformat() if grant.expires else None}
-
-
-def outbox_json(message: OutboxMessage) -> dict[str, Any]:
-    # The body is left out on purpose: invitations and resets carry a link that sets a
-    # password, and nobody but the addressee may have it.
-    tz = campus_zone()
-    return {
-        "id": message.id,
-        "to": message.to,
-        "subject": message.subject,
-        "language": message.language,
-        "booking_id": message.booking_id,
-        "created_at": iso_local(message.created_at, tz),
-        "sent_at": iso_local(message.sent_at, tz) if message.sent_at else None,
-        "ics": message.ics,
-    }
-
-
-def audit_json(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "at": iso_local(entry.at, campus_zone()),
-        "actor_id": entry.actor_id,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "details": entry.details or {},
-    }
-
-
-def _query_bool(name: str) -> bool | None:
-    value = request.args.get(name)
-    if value is None or value == "":
-        return None
-    if value in ("true", "false"):
-        return value == "true"
-    raise BadRequest(f"{name} must be true or false.", details={"fields": {name: "boolean"}})
-
-
-def _text_arg(name: str) -> str | None:
-    """A text query parameter: at most 254 characters, no control characters."""
-    value = request.args.get(name)
-    if value is None or value == "":
-        return None
-    if len(value) > 254 or any(ord(c) < 32 for c in value):
-        raise BadRequest(f"{name} is not a valid value.", details={"fields": {name: "invalid"}})
-    return value
-
-
-def _day(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(
-            f"{name} is not a date (YYYY-MM-DD): {value!r}.", details={"fields": {name: "format"}}
-        ) from None
-
 
 # ---------------------------------------------------------------------------------------------
 # Tenants
 
 
 @api.get("/tenants")
-def list_tenants() -> Any:
-    reject_unknown_args("limit", "cursor")
-    limit, cursor = page_args()
+@operation(
+    "Tenants (manager); a tenant admin sees its own",
+    query=Page,
+    answers={200: TenantPage},
+    errors=(403,),
+)
+def list_tenants(args: Page) -> Any:
     rows, next_cursor = people_service.list_tenants(
-        current_session(), current_user(), limit=limit, cursor=cursor
+        current_session(), current_user(), limit=args.limit, cursor=args.cursor
     )
     return jsonify(page([tenant_json(t) for t in rows], next_cursor))
 
 
 @api.post("/tenants")
-def create_tenant() -> Any:
-    data = body(TenantCreate)
+@operation(
+    "Create a tenant company (manager)",
+    body=TenantCreate,
+    answers={201: TenantOut},
+    errors=(403, 409),
+    links={
+        201: {
+            "get": {"operationId": "get_tenant", "parameters": {"tenant_id": "$response.body#/id"}},
+            "usage": {
+                "operationId": "tenant_usage",
+                "parameters": {"tenant_id": "$response.body#/id"},
+            },
+        }
+    },
+)
+def create_tenant(data: TenantCreate) -> Any:
     tenant = people_service.create_tenant(
         current_session(),
         current_user(),
@@ -189,14 +95,20 @@ def create_tenant() -> Any:
 
 
 @api.get("/tenants/<int:tenant_id>")
+@operation("A tenant (manager; a tenant admin its own)", answers={200: TenantOut})
 def get_tenant(tenant_id: int) -> Any:
     tenant = people_service.get_tenant(current_session(), current_user(), tenant_id)
     return jsonify(tenant_json(tenant))
 
 
 @api.patch("/tenants/<int:tenant_id>")
-def change_tenant(tenant_id: int) -> Any:
-    data = body(TenantPatch)
+@operation(
+    "Change a tenant (manager)",
+    body=TenantPatch,
+    answers={200: TenantOut},
+    errors=(403, 409),
+)
+def change_tenant(tenant_id: int, data: TenantPatch) -> Any:
     sent = frozenset(data.model_fields_set)
     if "name" in sent and data.name is None:
         raise BadRequest("name cannot be null.", details={"fields": {"name": "null"}})
@@ -222,27 +134,47 @@ def change_tenant(tenant_id: int) -> Any:
 
 
 @api.get("/users")
-def list_users() -> Any:
-    reject_unknown_args("tenant_id", "role", "active", "limit", "cursor")
-    role = request.args.get("role") or None
-    if role is not None and role not in ROLES:
-        raise BadRequest(f"Unknown role {role!r}.", details={"fields": {"role": "choice"}})
-    limit, cursor = page_args()
+@operation(
+    "Users (manager); a tenant admin sees its own members",
+    query=UserQuery,
+    answers={200: UserPage},
+    errors=(403,),
+)
+def list_users(args: UserQuery) -> Any:
     rows, next_cursor = people_service.list_users(
         current_session(),
         current_user(),
-        tenant_id=query_int("tenant_id", minimum=1, maximum=MAX_ID),
-        role=role,
-        active=_query_bool("active"),
-        limit=limit,
-        cursor=cursor,
+        tenant_id=args.tenant_id,
+        role=args.role,
+        active=args.active,
+        limit=args.limit,
+        cursor=args.cursor,
     )
     return jsonify(page([user_json(u) for u in rows], next_cursor))
 
 
 @api.post("/users")
-def create_user() -> Any:
-    data = body(UserCreate)
+@operation(
+    "Create a user (manager; a tenant admin its own members, never a manager)",
+    body=UserCreate,
+    answers={201: UserOut},
+    errors=(403, 409),
+    description="Without a password the person gets an e-mail with a link to set one.",
+    links={
+        201: {
+            "get": {"operationId": "get_user", "parameters": {"user_id": "$response.body#/id"}},
+            "change": {
+                "operationId": "change_user",
+                "parameters": {"user_id": "$response.body#/id"},
+            },
+            "grant": {
+                "operationId": "grant_qualification",
+                "parameters": {"user_id": "$response.body#/id"},
+            },
+        }
+    },
+)
+def create_user(data: UserCreate) -> Any:
     user = people_service.create_user(
         current_session(),
         current_user(),
@@ -264,13 +196,19 @@ def create_user() -> Any:
 
 
 @api.get("/users/<int:user_id>")
+@operation("A user (manager; a tenant admin its own members)", answers={200: UserOut})
 def get_user(user_id: int) -> Any:
     return jsonify(user_json(people_service.get_user(current_session(), current_user(), user_id)))
 
 
 @api.patch("/users/<int:user_id>")
-def change_user(user_id: int) -> Any:
-    data = body(UserPatch)
+@operation(
+    "Change a user; active: false ends sign-in and tokens at once",
+    body=UserPatch,
+    answers={200: UserOut},
+    errors=(403, 409),
+)
+def change_user(user_id: int, data: UserPatch) -> Any:
     user = people_service.update_user(
         current_session(),
         current_user(),
@@ -292,9 +230,14 @@ def change_user(user_id: int) -> Any:
 
 
 @api.post("/users/<int:user_id>/qualifications")
-def grant_qualification(user_id: int) -> Any:
-    data = body(QualificationBody)
-    expires = _day(data.expires, "expires")
+@operation(
+    "Grant (201) or renew (200) a qualification (manager only)",
+    body=QualificationBody,
+    answers={200: QualificationOut, 201: QualificationOut},
+    errors=(403,),
+)
+def grant_qualification(user_id: int, data: QualificationBody) -> Any:
+    expires = date.fromisoformat(data.expires) if data.expires else None
     session = current_session()
     actor = current_user()
     holder = people_service.get_user(session, actor, user_id)
@@ -308,6 +251,7 @@ def grant_qualification(user_id: int) -> Any:
 
 
 @api.delete("/users/<int:user_id>/qualifications/<string:code>")
+@operation("Revoke a qualification (manager only)", answers={204: None}, errors=(403,))
 def revoke_qualification(user_id: int, code: str) -> Any:
     session = current_session()
     actor = current_user()
@@ -322,33 +266,43 @@ def revoke_qualification(user_id: int, code: str) -> Any:
 
 
 @api.get("/outbox")
-def outbox() -> Any:
-    reject_unknown_args("to", "limit", "cursor")
-    limit, cursor = page_args()
+@operation(
+    "Recent e-mails, newest first, without their bodies (manager)",
+    query=OutboxQuery,
+    answers={200: OutboxPage},
+    errors=(403,),
+)
+def outbox(args: OutboxQuery) -> Any:
     rows, next_cursor = notifications.outbox(
         current_session(),
         current_user(),
-        to=_text_arg("to"),
-        limit=limit,
-        cursor=cursor,
+        to=args.to,
+        limit=args.limit,
+        cursor=args.cursor,
     )
-    return jsonify(page([outbox_json(m) for m in rows], next_cursor))
+    tz = campus_zone()
+    return jsonify(page([outbox_json(m, tz) for m in rows], next_cursor))
 
 
 @api.get("/audit")
-def audit_log() -> Any:
-    reject_unknown_args("action", "object_type", "object_id", "actor_id", "limit", "cursor")
-    limit, cursor = page_args()
+@operation(
+    "The audit log: who changed what, newest first (manager)",
+    query=AuditQuery,
+    answers={200: AuditPage},
+    errors=(403,),
+)
+def audit_log(args: AuditQuery) -> Any:
     rows, next_cursor = audit_service.entries(
         current_session(),
         current_user(),
         audit_service.AuditFilter(
-            action=_text_arg("action"),
-            object_type=_text_arg("object_type"),
-            object_id=query_int("object_id", minimum=0, maximum=MAX_ID),
-            actor_id=query_int("actor_id", minimum=0, maximum=MAX_ID),
+            action=args.action,
+            object_type=args.object_type,
+            object_id=args.object_id,
+            actor_id=args.actor_id,
         ),
-        limit=limit,
-        cursor=cursor,
+        limit=args.limit,
+        cursor=args.cursor,
     )
-    return jsonify(page([audit_json(e) for e in rows], next_cursor))
+    tz = campus_zone()
+    return jsonify(page([audit_json(e, tz) for e in rows], next_cursor))

@@ -16,7 +16,10 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 
 from booking.api import api, current_user
-from booking.api.parsing import query_time, reject_unknown_args
+from booking.api.openapi import Content, operation
+from booking.api.parsing import time_arg
+from booking.api.responses import OccupancyDay, OccupancyMonths, UsageOut, UtilisationOut
+from booking.api.schemas import OccupancyQuery, UsageQuery, UtilisationQuery
 from booking.api.serialize import money
 from booking.clock import booking_now, campus_zone
 from booking.core.money import hours, month_key, months_between, next_month, parse_month
@@ -125,11 +128,24 @@ def _occupancy_rows(result: Occupancy) -> list[list[Any]]:
 
 
 @api.get("/reports/occupancy")
-def occupancy() -> Any:
-    reject_unknown_args("at", "from", "to")
-    at_text = request.args.get("at") or None
-    first = _month_arg("from", request.args.get("from"))
-    last = _month_arg("to", request.args.get("to"))
+@operation(
+    "Leased over leasable area: on a day (?at=), or month by month (?from=&to=)",
+    query=OccupancyQuery,
+    answers={
+        200: Content(
+            "On a day: the campus, each building and kind, and the vacant spaces; month by "
+            "month (weighted by day): one entry per month. CSV with Accept: text/csv.",
+            model=OccupancyDay,
+            also=(OccupancyMonths,),
+            media={"text/csv": "at or month, scope, name, leasable_m2, leased_m2, occupancy"},
+        )
+    },
+    errors=(403,),
+)
+def occupancy(args: OccupancyQuery) -> Any:
+    at_text = args.at
+    first = _month_arg("from", args.from_)
+    last = _month_arg("to", args.to)
     session, user = current_session(), current_user()
     if first is None and last is None:
         day = _today()
@@ -214,16 +230,26 @@ def _item_json(item: UtilisationItem, group_by: str) -> dict[str, Any]:
 
 
 @api.get("/reports/utilisation")
-def utilisation() -> Any:
-    reject_unknown_args("from", "to", "group_by")
-    tz = campus_zone()
-    group_by = request.args.get("group_by") or "space"
-    if group_by not in report_service.GROUPS:
-        raise BadRequest(
-            "group_by is space, kind or building.", details={"fields": {"group_by": "choice"}}
+@operation(
+    "Confirmed hours over open hours (opening hours minus closures), per space, kind or building",
+    query=UtilisationQuery,
+    answers={
+        200: Content(
+            "One item per space, kind or building. CSV with Accept: text/csv.",
+            model=UtilisationOut,
+            media={
+                "text/csv": "space_id, code, name (or kind, or building), booked_hours, "
+                "open_hours, utilisation"
+            },
         )
-    start = query_time("from", tz)
-    end = query_time("to", tz, end_of_day=True)
+    },
+    errors=(403,),
+)
+def utilisation(args: UtilisationQuery) -> Any:
+    tz = campus_zone()
+    group_by = args.group_by
+    start = time_arg(args.from_, tz, "from")
+    end = time_arg(args.to, tz, "to", end_of_day=True)
     if start is None and end is None:
         month = _today().replace(day=1)
         start = datetime.combine(month, time(0), tzinfo=tz)
@@ -304,9 +330,21 @@ def _line_json(line: invoice_service.UsageLine) -> dict[str, Any]:
 
 
 @api.get("/tenants/<int:tenant_id>/usage")
-def tenant_usage(tenant_id: int) -> Any:
-    reject_unknown_args("month")
-    month = _month_arg("month", request.args.get("month")) or _today().replace(day=1)
+@operation(
+    "A tenant's usage in a month: bookings (after free hours) and rent, with VAT",
+    query=UsageQuery,
+    answers={
+        200: Content(
+            "The month's lines and sums; Belgian VAT 21 % rounded per line. CSV with "
+            "Accept: text/csv: one row per line.",
+            model=UsageOut,
+            media={"text/csv": ", ".join(_USAGE_COLUMNS)},
+        )
+    },
+    errors=(403,),
+)
+def tenant_usage(tenant_id: int, args: UsageQuery) -> Any:
+    month = _month_arg("month", args.month) or _today().replace(day=1)
     result = invoice_service.usage(
         current_session(), current_user(), tenant_id, month, campus_zone()
     )
@@ -333,6 +371,15 @@ def tenant_usage(tenant_id: int) -> Any:
 
 
 @api.get("/tenants/<int:tenant_id>/invoices/<month>.xml")
+@operation(
+    "The month's invoice as UBL 2.1 (Peppol BIS Billing 3.0)",
+    answers={
+        200: Content("The invoice", media={"application/xml": "UBL 2.1 Invoice"}),
+    },
+    errors=(403,),
+    path_params={"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}},
+    description="404 when the tenant has nothing to invoice for that month.",
+)
 def tenant_invoice(tenant_id: int, month: str) -> Any:
     first = _month_arg("month", month)
     assert first is not None

@@ -1,14 +1,26 @@
-"""One representation per resource."""
+"""One representation per resource (booking.api.responses describes each in the document)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 
-from booking.models import Booking, Building, User
+from booking.models import (
+    AuditEntry,
+    Booking,
+    Building,
+    Closure,
+    Lease,
+    OutboxMessage,
+    QualificationGrant,
+    Tenant,
+    User,
+)
+from booking.services import leases as lease_service
 from booking.services.catalog import SpaceView
 from booking.timefmt import iso_local
 
@@ -110,12 +122,81 @@ def feed_urls(user: User) -> dict[str, str]:
     return {"ical_url": ical, "webcal_url": webcal}
 
 
-__all__ = [
-    "booking_json",
-    "building_json",
-    "feed_urls",
-    "money",
-    "space_json",
-    "url_for",
-    "user_json",
-]
+def me_json(user: User) -> dict[str, Any]:
+    data = user_json(user)
+    data["tenant"] = {"id": user.tenant.id, "name": user.tenant.name} if user.tenant else None
+    data.update(feed_urls(user))
+    return data
+
+
+def tenant_json(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "id": tenant.id,
+        "name": tenant.name,
+        "vat_number": tenant.vat_number,
+        "address": tenant.address,
+        "free_hours_month": money(tenant.free_hours_month),
+    }
+
+
+def qualification_json(grant: QualificationGrant) -> dict[str, Any]:
+    return {"code": grant.code, "expires": grant.expires.isoformat() if grant.expires else None}
+
+
+def outbox_json(message: OutboxMessage, tz: ZoneInfo) -> dict[str, Any]:
+    # The body is left out on purpose: invitations and resets carry a link that sets a
+    # password, and nobody but the addressee may have it.
+    return {
+        "id": message.id,
+        "to": message.to,
+        "subject": message.subject,
+        "language": message.language,
+        "booking_id": message.booking_id,
+        "created_at": iso_local(message.created_at, tz),
+        "sent_at": iso_local(message.sent_at, tz) if message.sent_at else None,
+        "ics": message.ics,
+    }
+
+
+def audit_json(entry: AuditEntry, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": iso_local(entry.at, tz),
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "details": entry.details or {},
+    }
+
+
+def closure_json(closure: Closure, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": closure.id,
+        "space_id": closure.space_id,
+        "building": closure.building.code if closure.building else None,
+        "start": iso_local(closure.start, tz),
+        "end": iso_local(closure.end, tz),
+        "reason": closure.reason,
+        "holiday": closure.holiday,
+    }
+
+
+def lease_json(lease: Lease, today: date, tz: ZoneInfo) -> dict[str, Any]:
+    spaces = sorted(lease.spaces, key=lambda s: s.code)
+    return {
+        "id": lease.id,
+        "tenant_id": lease.tenant_id,
+        "tenant": {"id": lease.tenant.id, "name": lease.tenant.name},
+        "space_ids": [s.id for s in spaces],
+        "spaces": [{"id": s.id, "code": s.code, "name": s.name} for s in spaces],
+        "start": lease.start.isoformat(),
+        "end": lease.end.isoformat() if lease.end else None,
+        "rent_eur_per_m2_month": (
+            money(lease.rent_eur_per_m2_month) if lease.rent_eur_per_m2_month is not None else None
+        ),
+        "rent_eur_month": money(lease.rent_eur_month) if lease.rent_eur_month is not None else None,
+        "status": lease_service.status_of(lease, today),
+        "created_at": iso_local(lease.created_at, tz),
+        "updated_at": iso_local(lease.updated_at, tz),
+    }

@@ -4,82 +4,92 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from booking.api import api, current_user
-from booking.api.parsing import (
-    body,
-    offset_cursor,
-    page,
-    query_int,
-    query_time,
-    reject_unknown_args,
+from booking.api.openapi import operation
+from booking.api.parsing import offset_page, page, time_arg
+from booking.api.responses import AvailabilityOut, BuildingOut, BuildingPage, SpaceOut, SpacePage
+from booking.api.schemas import (
+    AvailabilityQuery,
+    BuildingCreate,
+    BuildingPatch,
+    Page,
+    SpaceCreate,
+    SpacePatch,
+    SpaceQuery,
 )
-from booking.api.schemas import BuildingCreate, BuildingPatch, SpaceCreate, SpacePatch
 from booking.api.serialize import building_json, space_json
 from booking.clock import booking_now, campus_zone
 from booking.errors import BadRequest
 from booking.extensions import current_session
-from booking.models import SPACE_KINDS
 from booking.services import campus
 from booking.services import spaces as space_service
 from booking.timefmt import interval_json
 
+_SPACE_LINKS = {
+    "get": {"operationId": "get_space", "parameters": {"space_id": "$response.body#/id"}},
+    "availability": {
+        "operationId": "availability",
+        "parameters": {"space_id": "$response.body#/id"},
+    },
+}
+
 
 @api.get("/spaces")
-def list_spaces() -> Any:
-    reject_unknown_args(
-        "kind", "building", "min_capacity", "feature", "free_from", "free_to", "limit", "cursor"
-    )
+@operation(
+    "Spaces, filtered; with free_from and free_to only those you could book then",
+    query=SpaceQuery,
+    answers={200: SpacePage},
+    description="Without free_from/free_to a manager sees every space, bookable or not.",
+)
+def list_spaces(args: SpaceQuery) -> Any:
     tz = campus_zone()
-    kind = request.args.get("kind") or None
-    if kind is not None and kind not in SPACE_KINDS:
-        raise BadRequest(f"Unknown kind {kind!r}.", details={"fields": {"kind": "choice"}})
-    free_from = query_time("free_from", tz)
+    free_from = time_arg(args.free_from, tz, "free_from")
     # A date as the end of a time range includes that whole day (API.md section 4).
-    free_to = query_time("free_to", tz, end_of_day=True)
+    free_to = time_arg(args.free_to, tz, "free_to", end_of_day=True)
     if (free_from is None) != (free_to is None):
         raise BadRequest(
             "Give free_from and free_to together.",
             details={"fields": {"free_from" if free_from is None else "free_to": "required"}},
         )
-    limit = query_int("limit", minimum=1, maximum=500) or 50
-    offset = offset_cursor(request.args.get("cursor"))
     found = space_service.search(
         current_session(),
         current_user(),
         space_service.SpaceFilter(
-            kind=kind,
-            building=request.args.get("building") or None,
-            min_capacity=query_int("min_capacity", minimum=0, maximum=1_000_000),
-            features=tuple(request.args.getlist("feature")),
+            kind=args.kind,
+            building=args.building,
+            min_capacity=args.min_capacity,
+            features=tuple(args.feature),
         ),
         now=booking_now(),
         tz=tz,
         free_from=free_from,
         free_to=free_to,
     )
-    chunk = found[offset : offset + limit]
-    next_cursor = f"o{offset + limit}" if offset + limit < len(found) else None
+    chunk, next_cursor = offset_page(found, args.limit, args.cursor)
     return jsonify(page([space_json(v) for v in chunk], next_cursor))
 
 
 @api.get("/spaces/<int:space_id>")
+@operation("A space and its booking rules", answers={200: SpaceOut})
 def get_space(space_id: int) -> Any:
     return jsonify(space_json(space_service.get_space(current_session(), current_user(), space_id)))
 
 
 @api.get("/spaces/<int:space_id>/availability")
-def availability(space_id: int) -> Any:
-    reject_unknown_args("from", "to")
+@operation(
+    "Free and busy time of a space (at most 31 days)",
+    query=AvailabilityQuery,
+    answers={200: AvailabilityOut},
+    description="Busy reasons: booking, buffer, closed, outside_opening_hours; one entry per "
+    "booking, buffer and closure; free time merged.",
+)
+def availability(space_id: int, args: AvailabilityQuery) -> Any:
     tz = campus_zone()
-    start = query_time("from", tz)
-    end = query_time("to", tz, end_of_day=True)
-    if start is None or end is None:
-        raise BadRequest(
-            "Give from and to.",
-            details={"fields": {"from" if start is None else "to": "required"}},
-        )
+    start = time_arg(args.from_, tz, "from")
+    end = time_arg(args.to, tz, "to", end_of_day=True)
+    assert start is not None and end is not None
     result = space_service.space_availability(
         current_session(), current_user(), space_id, start, end, tz
     )
@@ -108,8 +118,14 @@ def _space_answer(space_id: int) -> dict[str, Any]:
 
 
 @api.post("/spaces")
-def create_space() -> Any:
-    data = body(SpaceCreate)
+@operation(
+    "Create a space with its rules (manager)",
+    body=SpaceCreate,
+    answers={201: SpaceOut},
+    errors=(403, 409),
+    links={201: _SPACE_LINKS},
+)
+def create_space(data: SpaceCreate) -> Any:
     space = campus.create_space(current_session(), current_user(), _fields(data))
     answer = _space_answer(space.id)
     current_session().commit()
@@ -117,8 +133,13 @@ def create_space() -> Any:
 
 
 @api.patch("/spaces/<int:space_id>")
-def change_space(space_id: int) -> Any:
-    data = body(SpacePatch)
+@operation(
+    "Change or retire a space (manager)",
+    body=SpacePatch,
+    answers={200: SpaceOut},
+    errors=(403, 409),
+)
+def change_space(space_id: int, data: SpacePatch) -> Any:
     campus.change_space(current_session(), current_user(), space_id, _fields(data))
     answer = _space_answer(space_id)
     current_session().commit()
@@ -126,19 +147,22 @@ def change_space(space_id: int) -> Any:
 
 
 @api.get("/buildings")
-def list_buildings() -> Any:
-    reject_unknown_args("limit", "cursor")
-    limit = query_int("limit", minimum=1, maximum=500) or 50
-    offset = offset_cursor(request.args.get("cursor"))
-    found = campus.list_buildings(current_session())
-    chunk = found[offset : offset + limit]
-    next_cursor = f"o{offset + limit}" if offset + limit < len(found) else None
+@operation("The campus's buildings", query=Page, answers={200: BuildingPage})
+def list_buildings(args: Page) -> Any:
+    chunk, next_cursor = offset_page(
+        campus.list_buildings(current_session()), args.limit, args.cursor
+    )
     return jsonify(page([building_json(b) for b in chunk], next_cursor))
 
 
 @api.post("/buildings")
-def create_building() -> Any:
-    data = body(BuildingCreate)
+@operation(
+    "Create a building (manager); a duplicate code is 409",
+    body=BuildingCreate,
+    answers={201: BuildingOut},
+    errors=(403, 409),
+)
+def create_building(data: BuildingCreate) -> Any:
     building = campus.create_building(
         current_session(), current_user(), code=data.code, name=data.name, address=data.address
     )
@@ -148,8 +172,13 @@ def create_building() -> Any:
 
 
 @api.patch("/buildings/<code>")
-def change_building(code: str) -> Any:
-    data = body(BuildingPatch)
+@operation(
+    "Rename a building or change its address (manager)",
+    body=BuildingPatch,
+    answers={200: BuildingOut},
+    errors=(403,),
+)
+def change_building(code: str, data: BuildingPatch) -> Any:
     building = campus.change_building(
         current_session(), current_user(), code, data.model_dump(exclude_unset=True)
     )
