@@ -65,6 +65,10 @@ class UsageLine:
     lease_id: int | None = None
     days: int | None = None
     month_days: int | None = None
+    leased_from: date | None = None  # the first and last day of the month leased
+    leased_until: date | None = None
+    area_m2: Decimal | None = None  # rent per m²: the space's area and the rate
+    rate_eur_per_m2: Decimal | None = None
     monthly_exact: Decimal | None = None
     space_codes: tuple[str, ...] = ()
     space_names: tuple[str, ...] = ()
@@ -241,6 +245,10 @@ def _rent_lines(
                         vat_eur=vat_of(amount),
                         lease_id=lease.id,
                         days=days,
+                        leased_from=low,
+                        leased_until=high,
+                        area_m2=view.area_m2,
+                        rate_eur_per_m2=rate,
                         month_days=dim,
                         monthly_exact=monthly,
                         space_codes=(view.code,),
@@ -261,6 +269,8 @@ def _rent_lines(
                     vat_eur=vat_of(amount),
                     lease_id=lease.id,
                     days=days,
+                    leased_from=low,
+                    leased_until=high,
                     month_days=dim,
                     monthly_exact=monthly,
                     space_codes=codes,
@@ -355,7 +365,7 @@ def usage_history(
         )
     )
     starts = [d for d in (first_lease, first_booking and first_booking.astimezone(tz).date()) if d]
-    earliest = min(starts, default=this_month).replace(day=1)
+    earliest = min([*starts, this_month]).replace(day=1)
     months = months_between(
         max(earliest, _months_before(this_month, HISTORY_MONTHS - 1)), this_month
     )

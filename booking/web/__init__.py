@@ -11,6 +11,7 @@ from booking.web import (  # noqa: E402,F401
     auth,
     bookings,
     display,
+    invoices,
     login,
     pages,
     reports,
