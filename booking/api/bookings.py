@@ -45,7 +45,7 @@ def _clock() -> booking_service.Clock:
     "Book a space, once or as a series",
     body=BookingCreate,
     answers={201: BookingCreated},
-    errors=(403, 409, 422),
+    errors=(403, 404, 409, 422),
     description="A 409 lists what is in the way (`details.conflicts`) and offers "
     "`details.alternatives`: free slots of the same length in the space that day and similar "
     "spaces free then. With `recurrence.skip_conflicts` false a series is all or nothing.",
@@ -155,7 +155,7 @@ def change_booking(booking_id: int, data: BookingPatch) -> Any:
     body=CancelBody,
     body_optional=True,
     answers={200: BookingOut},
-    errors=(403, 409, 422),
+    errors=(409, 422),
     description="Cancelling a cancelled booking is 409; one that has ended is 422 in_past.",
 )
 def cancel_booking(booking_id: int, data: CancelBody) -> Any:

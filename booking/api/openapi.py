@@ -345,16 +345,20 @@ def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def _strip_titles(node: Any) -> Any:
-    """pydantic writes a `title` on every property; the document reads better without them."""
+    """pydantic writes a `title` on every property; the document reads better without them.
+    Values (examples, defaults) are left as they are."""
     if isinstance(node, dict):
         return {
-            key: _strip_titles(value)
+            key: value if key in _VALUES else _strip_titles(value)
             for key, value in node.items()
             if not (key == "title" and isinstance(value, str))
         }
     if isinstance(node, list):
         return [_strip_titles(value) for value in node]
     return node
+
+
+_VALUES = frozenset({"examples", "example", "default", "const", "enum"})
 
 
 def _media_example(schema: dict[str, Any]) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def create_tenant(data: TenantCreate) -> Any:
 
 
 @api.get("/tenants/<int:tenant_id>")
-@operation("A tenant (manager; a tenant admin its own)", answers={200: TenantOut})
+@operation("A tenant (manager; a tenant admin its own)", answers={200: TenantOut}, errors=(403,))
 def get_tenant(tenant_id: int) -> Any:
     tenant = people_service.get_tenant(current_session(), current_user(), tenant_id)
     return jsonify(tenant_json(tenant))
@@ -158,7 +158,7 @@ def list_users(args: UserQuery) -> Any:
     "Create a user (manager; a tenant admin its own members, never a manager)",
     body=UserCreate,
     answers={201: UserOut},
-    errors=(403, 409),
+    errors=(403, 404, 409),
     description="Without a password the person gets an e-mail with a link to set one.",
     links={
         201: {

@@ -341,7 +341,6 @@ def _line_json(line: invoice_service.UsageLine) -> dict[str, Any]:
             media={"text/csv": ", ".join(_USAGE_COLUMNS)},
         )
     },
-    errors=(403,),
 )
 def tenant_usage(tenant_id: int, args: UsageQuery) -> Any:
     month = _month_arg("month", args.month) or _today().replace(day=1)
@@ -376,7 +375,6 @@ def tenant_usage(tenant_id: int, args: UsageQuery) -> Any:
     answers={
         200: Content("The invoice", media={"application/xml": "UBL 2.1 Invoice"}),
     },
-    errors=(403,),
     path_params={"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}},
     description="404 when the tenant has nothing to invoice for that month.",
 )
