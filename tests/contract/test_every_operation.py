@@ -19,7 +19,7 @@ from booking import create_app
 from booking.api.openapi import document
 from booking.extensions import db, limiter
 from tests.conftest import make_test_app
-from tests.http.conftest import Api, anonymous  # noqa: F401  (a fixture)
+from tests.http.conftest import Api
 from tests.http.scene import error, fast_api_as  # noqa: F401  (the api_as fixture, faster)
 
 DOC = document(create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x", "TESTING": True}))
@@ -60,6 +60,11 @@ def _send(api: Api, method: str, path: str, **kwargs: Any) -> Any:
 
 
 @pytest.fixture
+def nobody(client) -> Api:
+    return Api(client, None)
+
+
+@pytest.fixture
 def manager_api(api_as, make_user) -> Api:
     return api_as(make_user(role="manager", tenant=None))
 
@@ -68,8 +73,8 @@ PRIVATE = [o for o in OPERATIONS if o[2]["security"]]
 
 
 @pytest.mark.parametrize(("method", "path", "op"), PRIVATE, ids=_ids(PRIVATE))
-def test_every_operation_but_signing_in_is_401_without_a_token(method, path, op, anonymous):
-    answer = _send(anonymous, method, _fill(path, "1"))
+def test_every_operation_but_signing_in_is_401_without_a_token(method, path, op, nobody):
+    answer = _send(nobody, method, _fill(path, "1"))
 
     assert answer.status_code == 401, answer.get_data(as_text=True)[:300]
     assert error(answer)["code"] == "unauthenticated"
@@ -88,11 +93,11 @@ WITH_BODY = [o for o in OPERATIONS if "requestBody" in o[2]]
 
 
 @pytest.mark.parametrize(("method", "path", "op"), WITH_BODY, ids=_ids(WITH_BODY))
-def test_a_body_over_one_mebibyte_is_413_before_anything_else(method, path, op, anonymous):
+def test_a_body_over_one_mebibyte_is_413_before_anything_else(method, path, op, nobody):
     huge = json.dumps({"title": "x" * (1024 * 1024)})
 
     answer = _send(
-        anonymous, method, _fill(path), data=huge, headers={"Content-Type": "application/json"}
+        nobody, method, _fill(path), data=huge, headers={"Content-Type": "application/json"}
     )
 
     assert answer.status_code == 413
