@@ -13,11 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import ColumnClause, Integer, String, column, event, select, text
 from sqlalchemy.orm import Session, scoped_session
 
 from booking.core.rules import WEEKDAYS, OpeningHours, SpaceRules
 from booking.models import Building, Space, space_allowed_tenants
+from booking.models.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -92,34 +93,63 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[Any, ...], Catalog]] = {}
 
 
-# Built once as plain SQL: constructing it through the ORM on every request cost more than
-# running it. max(updated_at) and max(longest_busy_min) are index lookups. allowed_tenants
-# live in their own table, whose changes leave spaces.updated_at as it was: a fingerprint of
-# that (small) table's rows sees them in the same query.
-_VERSION = text(
-    "SELECT (SELECT max(updated_at) FROM spaces), (SELECT count(*) FROM spaces),"
-    " (SELECT max(updated_at) FROM buildings),"
-    " (SELECT max(longest_busy_min) FROM spaces),"
-    " (SELECT count(*) FROM space_allowed_tenants),"
-    " (SELECT coalesce(sum(space_id), 0) FROM space_allowed_tenants),"
-    " (SELECT coalesce(sum(tenant_id), 0) FROM space_allowed_tenants),"
-    " (SELECT coalesce(sum(space_id * tenant_id), 0) FROM space_allowed_tenants)"
+# The catalog's version as one SELECT, built once as plain SQL: constructing it through the ORM
+# on every request cost more than running it. max(updated_at) and max(longest_busy_min) are
+# index lookups. allowed_tenants live in their own table, whose changes leave
+# spaces.updated_at as it was: a fingerprint of that (small) table's rows sees them in the
+# same query. Its row layout (kind 'v', six integers n1..n6, two times t1 and t2) lets the hot
+# reads fold it into their own statement as one more UNION ALL branch (see `peek`): on
+# PostgreSQL every statement is a round trip, and reads run in autocommit, where only one
+# statement sees one snapshot.
+VERSION_SELECT = (
+    "SELECT 'v' AS kind, (SELECT count(*) FROM spaces) AS n1,"
+    " (SELECT max(longest_busy_min) FROM spaces) AS n2,"
+    " (SELECT count(*) FROM space_allowed_tenants) AS n3,"
+    " (SELECT coalesce(sum(space_id), 0) FROM space_allowed_tenants) AS n4,"
+    " (SELECT coalesce(sum(tenant_id), 0) FROM space_allowed_tenants) AS n5,"
+    " (SELECT coalesce(sum(space_id * tenant_id), 0) FROM space_allowed_tenants) AS n6,"
+    " (SELECT max(updated_at) FROM spaces) AS t1,"
+    " (SELECT max(updated_at) FROM buildings) AS t2"
 )
+VERSION_COLUMNS: tuple[ColumnClause[Any], ...] = (
+    column("kind", String()),
+    *(column(f"n{n}", Integer()) for n in range(1, 7)),
+    column("t1", UTCDateTime()),
+    column("t2", UTCDateTime()),
+)
+_VERSION = text(VERSION_SELECT).columns(*VERSION_COLUMNS)
+
+Version = tuple[Any, ...]
 
 
-def _version(session: Session) -> tuple[Any, ...]:
-    row = session.execute(_VERSION).one()
-    # (spaces' last change, space count, buildings' last change, longest busy, allowed...)
-    return (str(row[0]), row[1], str(row[2]), row[3] or 0, *(int(value) for value in row[4:]))
+def version_of(row: Any) -> Version:
+    """A version row (VERSION_SELECT's columns, typed as VERSION_COLUMNS) as a comparable key:
+    (spaces' last change, space count, buildings' last change, longest busy, allowed...)."""
+    return (
+        str(row.t1),
+        row.n1,
+        str(row.t2),
+        row.n2 or 0,
+        *(int(value) for value in (row.n3, row.n4, row.n5, row.n6)),
+    )
+
+
+def _version(session: Session) -> Version:
+    return version_of(session.execute(_VERSION).one())
 
 
 _MEMO = "booking.catalog"
 
 
+def _plain(session: Session) -> Session:
+    if isinstance(session, scoped_session):
+        return session()
+    return session
+
+
 def load(session: Session) -> Catalog:
     """The current catalog (cached until any space changes; checked once per transaction)."""
-    if isinstance(session, scoped_session):
-        session = session()
+    session = _plain(session)
     memo = session.info.get(_MEMO)
     transaction = session.get_transaction()
     if memo is not None and transaction is not None and memo[0] is transaction:
@@ -136,6 +166,32 @@ def load(session: Session) -> Catalog:
             _cache[key] = (version, catalog)
     session.info[_MEMO] = (session.get_transaction(), catalog)
     return catalog
+
+
+def peek(session: Session) -> tuple[Catalog | None, bool]:
+    """The catalog without a query: (catalog, True) when this transaction has checked it
+    already; (the one this process last built for the database, False) when it has not, to
+    be confirmed with `confirm` by a version row read in the same statement as the data that
+    relied on it; (None, False) when there is none yet: call `load`."""
+    session = _plain(session)
+    memo = session.info.get(_MEMO)
+    transaction = session.get_transaction()
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        return memo[1], True
+    cached = _cache.get(str(session.get_bind().engine.url))
+    return (cached[1], False) if cached is not None else (None, False)
+
+
+def confirm(session: Session, catalog: Catalog, row: Any) -> bool:
+    """Whether `catalog` is current by the version row read (then this transaction keeps it,
+    as after `load`). False: spaces changed since; `load` the new catalog and read again."""
+    session = _plain(session)
+    key = str(session.get_bind().engine.url)
+    cached = _cache.get(key)
+    if cached is None or cached[1] is not catalog or cached[0] != version_of(row):
+        return False
+    session.info[_MEMO] = (session.get_transaction(), catalog)
+    return True
 
 
 @event.listens_for(Session, "after_flush")

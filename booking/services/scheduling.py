@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,8 +16,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     Date,
     DateTime,
-    Integer,
-    String,
     TextualSelect,
     and_,
     bindparam,
@@ -33,7 +32,7 @@ from booking.core.intervals import Interval, merge
 from booking.models import Booking, Closure, Lease, lease_spaces
 from booking.models.bookings import ACTIVE_SQL
 from booking.models.types import UTCDateTime
-from booking.services.catalog import SpaceView
+from booking.services.catalog import VERSION_COLUMNS, VERSION_SELECT, SpaceView
 
 ACTIVE = ("pending", "confirmed")
 
@@ -176,8 +175,13 @@ def booked_slots(
             for window in ranges
         ]
         query = select(*_SLOT_COLUMNS).where(ACTIVE_SQL, or_(*terms))
+        # (Named indexes: see _OBSTACLE_BLOCKED on SQLite's choice without statistics.)
         if space_ids is not None:
-            query = query.where(Booking.space_id.in_(space_ids))
+            query = query.where(Booking.space_id.in_(space_ids)).with_hint(
+                Booking, "INDEXED BY ix_bookings_active_space_busy", "sqlite"
+            )
+        else:
+            query = query.with_hint(Booking, "INDEXED BY ix_bookings_active_busy_start", "sqlite")
         rows = session.execute(query)
     excluded = set(exclude_ids)
     found: dict[int, list[BookedSlot]] = {}
@@ -187,55 +191,6 @@ def booked_slots(
     for slots in found.values():
         slots.sort(key=lambda slot: slot.start)
     return found
-
-
-# Free-space search needs only WHICH spaces are blocked, not the bookings themselves. The
-# conflict test of core.availability.conflicts is applied in SQL with the largest buffers of
-# the candidate spaces: exact for spaces with those buffers, a superset for the others, which
-# the caller re-checks in Python. Returning bare ids keeps a search on a busy campus cheap.
-_BLOCKED_SPACES = select(Booking.space_id).where(
-    ACTIVE_SQL,
-    Booking.busy_start > bindparam("low", type_=UTCDateTime()),
-    Booking.busy_start < bindparam("busy_end", type_=UTCDateTime()),
-    Booking.busy_end > bindparam("busy_start", type_=UTCDateTime()),
-    or_(
-        Booking.user_id != bindparam("user_id"),
-        and_(
-            Booking.start < bindparam("end", type_=UTCDateTime()),
-            Booking.end > bindparam("start", type_=UTCDateTime()),
-        ),
-    ),
-)
-# (No DISTINCT: with it SQLite's planner prefers a skip-scan over every space, ten times
-# slower than this range; the few duplicates are dropped in Python.)
-
-
-def blocked_spaces(
-    session: Session,
-    user_id: int,
-    start: datetime,
-    end: datetime,
-    *,
-    buffer_before_min: int,
-    buffer_after_min: int,
-    longest_busy_min: int,
-) -> set[int]:
-    """Spaces where a booking [start, end) by user_id with these (largest) buffers conflicts."""
-    busy_start = start - timedelta(minutes=buffer_before_min)
-    busy_end = end + timedelta(minutes=buffer_after_min)
-    return set(
-        session.scalars(
-            _BLOCKED_SPACES,
-            {
-                "low": busy_start - timedelta(minutes=longest_busy_min + 1),
-                "busy_start": busy_start,
-                "busy_end": busy_end,
-                "user_id": user_id,
-                "start": start,
-                "end": end,
-            },
-        )
-    )
 
 
 _CLOSURES_NEAR = select(
@@ -253,47 +208,65 @@ def closures_near(session: Session, window: Interval) -> list[Any]:
 
 
 # A space's week in one statement: its active bookings near the window and the closures
-# (its own, its building's, the campus's) overlapping it. `kind` tells them apart.
-_SPACE_WINDOW = (
-    text(
-        "SELECT 'b' AS kind, bookings.id, bookings.user_id, bookings.start, bookings.\"end\","
-        " bookings.busy_start, bookings.busy_end FROM bookings"
-        " WHERE bookings.space_id = :space_id AND bookings.status IN ('pending', 'confirmed')"
-        " AND bookings.busy_start > :low AND bookings.busy_start < :high"
-        " AND bookings.busy_end > :start"
-        " UNION ALL"
-        " SELECT 'c' AS kind, closures.id, NULL, closures.start, closures.\"end\","
-        ' closures.start, closures."end" FROM closures'
-        ' WHERE closures.start < :high AND closures."end" > :start'
-        " AND (closures.space_id = :space_id OR (closures.space_id IS NULL"
-        " AND (closures.building_id IS NULL OR closures.building_id = :building_id)))"
-    )
-    .bindparams(
-        bindparam("space_id"),
-        bindparam("building_id"),
-        bindparam("low", type_=UTCDateTime()),
-        bindparam("high", type_=UTCDateTime()),
-        bindparam("start", type_=UTCDateTime()),
-    )
-    .columns(
-        column("kind", String()),
-        column("id", Integer()),
-        column("user_id", Integer()),
-        column("start", UTCDateTime()),
-        column("end", UTCDateTime()),
-        column("busy_start", UTCDateTime()),
-        column("busy_end", UTCDateTime()),
-    )
+# (its own, its building's, the campus's) overlapping it, and, when asked, the catalog's
+# version (catalog.VERSION_SELECT, whose layout the first columns follow). `kind` tells the
+# rows apart: 'v' version, 'b' booking, 'c' closure.
+_SPACE_WINDOW_PARTS = (
+    "SELECT 'b' AS kind, bookings.id AS n1, bookings.user_id AS n2, CAST(NULL AS bigint) AS n3,"
+    " CAST(NULL AS bigint) AS n4, CAST(NULL AS bigint) AS n5, CAST(NULL AS bigint) AS n6,"
+    ' bookings.start AS t1, bookings."end" AS t2,'
+    " bookings.busy_start AS t3, bookings.busy_end AS t4 FROM bookings"
+    " WHERE bookings.space_id = :space_id AND bookings.status IN ('pending', 'confirmed')"
+    " AND bookings.busy_start > :low AND bookings.busy_start < :high"
+    " AND bookings.busy_end > :start",
+    "SELECT 'c', closures.id, NULL, NULL, NULL, NULL, NULL, closures.start, closures.\"end\","
+    " NULL, NULL FROM closures"
+    ' WHERE closures.start < :high AND closures."end" > :start'
+    " AND (closures.space_id = :space_id OR (closures.space_id IS NULL"
+    " AND (closures.building_id IS NULL OR closures.building_id = :building_id)))",
 )
 
 
+@functools.lru_cache(maxsize=2)
+def _space_window_statement(with_version: bool) -> TextualSelect:
+    parts = list(_SPACE_WINDOW_PARTS)
+    if with_version:
+        parts.append(VERSION_SELECT + ", NULL, NULL")
+    return (
+        text(" UNION ALL ".join(parts))
+        .bindparams(
+            bindparam("space_id"),
+            bindparam("building_id"),
+            bindparam("low", type_=UTCDateTime()),
+            bindparam("high", type_=UTCDateTime()),
+            bindparam("start", type_=UTCDateTime()),
+        )
+        .columns(*VERSION_COLUMNS, column("t3", UTCDateTime()), column("t4", UTCDateTime()))
+    )
+
+
+@dataclass(frozen=True)
+class SpaceWindow:
+    """What space_window read: bookings (by start), closed times, and the catalog's version
+    row when it was asked for (else None)."""
+
+    booked: list[BookedSlot]
+    closed: list[Interval]
+    version: Any | None
+
+
 def space_window(
-    session: Session, space: SpaceView, window: Interval, *, longest_busy_min: int
-) -> tuple[list[BookedSlot], list[Interval]]:
+    session: Session,
+    space: SpaceView,
+    window: Interval,
+    *,
+    longest_busy_min: int,
+    with_version: bool = False,
+) -> SpaceWindow:
     """A space's active bookings whose busy time overlaps the window, and its closures there,
-    read in one statement."""
+    read in one statement (with the catalog's version when `with_version`)."""
     rows = session.execute(
-        _SPACE_WINDOW,
+        _space_window_statement(with_version),
         {
             "space_id": space.id,
             "building_id": space.building_id,
@@ -304,71 +277,152 @@ def space_window(
     )
     slots: list[BookedSlot] = []
     closed: list[Interval] = []
+    version = None
     for row in rows:
         if row.kind == "b":
-            slots.append(_slot(row))
+            slots.append(
+                BookedSlot(
+                    start=row.t1,
+                    end=row.t2,
+                    user_id=row.n2,
+                    buffer_before_min=_minutes_between(row.t3, row.t1),
+                    buffer_after_min=_minutes_between(row.t2, row.t4),
+                    booking_id=row.n1,
+                )
+            )
+        elif row.kind == "c":
+            closed.append(Interval(row.t1, row.t2))
         else:
-            closed.append(Interval(row.start, row.end))
+            version = row
     slots.sort(key=lambda slot: slot.start)
-    return slots, closed
+    return SpaceWindow(slots, closed, version)
 
 
-# Closures and running leases near a window in one statement (a search needs both; on
-# PostgreSQL every statement is a round trip). `kind` tells them apart.
-_CLOSURES_AND_LEASES = (
-    text(
-        "SELECT 'c' AS kind, closures.id AS id, closures.space_id AS space_id,"
-        " closures.building_id AS building_id, closures.start AS start,"
-        ' closures."end" AS "end", NULL AS lease_start, NULL AS lease_end FROM closures'
-        ' WHERE closures.start < :end AND closures."end" > :start'
-        " UNION ALL"
-        " SELECT 'l', leases.id, lease_spaces.space_id, NULL, NULL, NULL,"
-        ' leases.start, leases."end" FROM lease_spaces'
-        " JOIN leases ON leases.id = lease_spaces.lease_id"
-        ' WHERE leases.start <= :last AND (leases."end" IS NULL OR leases."end" >= :first)'
-    )
-    .bindparams(
-        bindparam("start", type_=UTCDateTime()),
-        bindparam("end", type_=UTCDateTime()),
-        bindparam("first", type_=Date()),
-        bindparam("last", type_=Date()),
-    )
-    .columns(
-        column("kind", String()),
-        column("id", Integer()),
-        column("space_id", Integer()),
-        column("building_id", Integer()),
-        column("start", UTCDateTime()),
-        column("end", UTCDateTime()),
-        column("lease_start", Date()),
-        column("lease_end", Date()),
-    )
+# Everything a free-space search must know, in one statement (every statement is a round trip
+# on PostgreSQL): per buffer pair of the candidate spaces, which spaces a booking of the
+# searcher's with those buffers would conflict with (core.availability.conflicts in SQL:
+# others' busy times overlap ours, the searcher's own booked times overlap ours); closures
+# and running leases near the window; and, when asked, the catalog's version. Bare ids keep
+# a search on a busy campus cheap. On SQLite the booking branches name their index: without
+# ANALYZE statistics (a database that was never analysed, as most SQLite files are) the
+# planner prefers ix_bookings_status_created for `status IN (...)`, and reads every active
+# booking: hundreds of milliseconds on the demo at scale 20 instead of one.
+# (No DISTINCT: with it SQLite's planner prefers a skip-scan over every space, ten times
+# slower than this range; the few duplicates are dropped in Python.)
+_OBSTACLE_BLOCKED = (
+    "SELECT 'b' AS kind, {group} AS n1, bookings.space_id AS n2, CAST(NULL AS bigint) AS n3,"
+    " CAST(NULL AS bigint) AS n4, CAST(NULL AS bigint) AS n5, CAST(NULL AS bigint) AS n6,"
+    " CAST(NULL AS timestamptz) AS t1, CAST(NULL AS timestamptz) AS t2,"
+    " CAST(NULL AS date) AS d1, CAST(NULL AS date) AS d2"
+    " FROM bookings{hint} WHERE bookings.status IN ('pending', 'confirmed')"
+    " AND bookings.busy_start > :low{group} AND bookings.busy_start < :busy_end{group}"
+    " AND bookings.busy_end > :busy_start{group}"
+    ' AND (bookings.user_id != :user_id OR (bookings.start < :end AND bookings."end" > :start))'
+)
+_OBSTACLE_REST = (
+    "SELECT 'c', closures.id, closures.space_id, closures.building_id, NULL, NULL, NULL,"
+    ' closures.start, closures."end", NULL, NULL FROM closures'
+    ' WHERE closures.start < :end AND closures."end" > :start',
+    "SELECT 'l', leases.id, lease_spaces.space_id, NULL, NULL, NULL, NULL, NULL, NULL,"
+    ' leases.start, leases."end" FROM lease_spaces'
+    " JOIN leases ON leases.id = lease_spaces.lease_id"
+    ' WHERE leases.start <= :last AND (leases."end" IS NULL OR leases."end" >= :first)',
 )
 
 
-def closures_and_leases(
-    session: Session, window: Interval, tz: ZoneInfo
-) -> tuple[list[Any], dict[int, list[Interval]]]:
-    """closures_near() and leased_intervals() for every space, in one statement."""
-    rows = session.execute(
-        _CLOSURES_AND_LEASES,
-        {
-            "start": window.start,
-            "end": window.end,
-            "first": window.start.astimezone(tz).date(),
-            "last": window.end.astimezone(tz).date(),
-        },
+# PostgreSQL resolves a UNION's column types pair by pair from the left, and a column that is
+# NULL in both of the first two branches would become text: the first branch of each
+# statement here casts its NULLs.
+@functools.lru_cache(maxsize=32)
+def _obstacles_statement(groups: int, with_version: bool, sqlite: bool) -> TextualSelect:
+    hint = " INDEXED BY ix_bookings_active_busy_start" if sqlite else ""
+    parts = [_OBSTACLE_BLOCKED.format(group=g, hint=hint) for g in range(groups)]
+    parts += _OBSTACLE_REST
+    if with_version:
+        parts.append(VERSION_SELECT + ", NULL, NULL")
+    typed = [
+        bindparam(f"{name}{g}", type_=UTCDateTime())
+        for g in range(groups)
+        for name in ("low", "busy_start", "busy_end")
+    ]
+    return (
+        text(" UNION ALL ".join(parts))
+        .bindparams(
+            bindparam("user_id"),
+            bindparam("start", type_=UTCDateTime()),
+            bindparam("end", type_=UTCDateTime()),
+            bindparam("first", type_=Date()),
+            bindparam("last", type_=Date()),
+            *typed,
+        )
+        .columns(*VERSION_COLUMNS, column("d1", Date()), column("d2", Date()))
     )
-    closures: list[Any] = []
+
+
+@dataclass(frozen=True)
+class ClosureRow:
+    id: int
+    space_id: int | None
+    building_id: int | None
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Obstacles:
+    """What stands in a search's way: per buffer pair asked (in that order), the spaces
+    blocked; the closures near the window; per space, its leased times; and the catalog's
+    version row when it was asked for (else None)."""
+
+    blocked: list[set[int]]
+    closures: list[ClosureRow]
+    leased: dict[int, list[Interval]]
+    version: Any | None
+
+
+def obstacles(
+    session: Session,
+    user_id: int,
+    window: Interval,
+    tz: ZoneInfo,
+    *,
+    buffers: Sequence[tuple[int, int]],
+    longest_busy_min: int,
+    with_version: bool = False,
+) -> Obstacles:
+    """Which spaces a booking of `window` by user_id would conflict with, for each pair of
+    (before, after) buffers in `buffers`; closures and leases near the window; in one
+    statement (with the catalog's version when `with_version`)."""
+    start, end = window.start, window.end
+    params: dict[str, Any] = {
+        "user_id": user_id,
+        "start": start,
+        "end": end,
+        "first": start.astimezone(tz).date(),
+        "last": end.astimezone(tz).date(),
+    }
+    for g, (before, after) in enumerate(buffers):
+        busy_start = start - timedelta(minutes=before)
+        params[f"low{g}"] = busy_start - timedelta(minutes=longest_busy_min + 1)
+        params[f"busy_start{g}"] = busy_start
+        params[f"busy_end{g}"] = end + timedelta(minutes=after)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    rows = session.execute(_obstacles_statement(len(buffers), with_version, sqlite), params)
+    blocked: list[set[int]] = [set() for _ in buffers]
+    closures: list[ClosureRow] = []
     leased: dict[int, list[Interval]] = {}
+    version = None
     for row in rows:
-        if row.kind == "c":
-            closures.append(row)
+        kind = row.kind
+        if kind == "b":
+            blocked[row.n1].add(row.n2)
+        elif kind == "c":
+            closures.append(ClosureRow(row.n1, row.n2, row.n3, row.t1, row.t2))
+        elif kind == "l":
+            leased.setdefault(row.n2, []).append(_lease_interval(row.d1, row.d2, window, tz))
         else:
-            leased.setdefault(row.space_id, []).append(
-                _lease_interval(row.lease_start, row.lease_end, window, tz)
-            )
-    return closures, leased
+            version = row
+    return Obstacles(blocked, closures, leased, version)
 
 
 def _lease_interval(start: date, end: date | None, window: Interval, tz: ZoneInfo) -> Interval:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from booking.core.availability import Availability, availability, conflicts
+from booking.core.availability import Availability, availability
 from booking.core.intervals import Interval
 from booking.core.rules import MAX_BOOKING_DAYS, RuleContext, SpaceRules, check
 from booking.errors import BadRequest, NotFound
@@ -80,17 +80,10 @@ def search(
     could book for that whole interval: every rule, qualification, lease, closure and booking
     taken into account, as a booking request would be.
     """
-    cat = catalog_service.load(session)
     manager = user.role == "manager"
-    candidates = [
-        v
-        for v in cat.spaces
-        if _matches(v, flt)
-        and v.id not in exclude
-        and (v.active or (manager and free_from is None))
-        and (manager or free_from is not None or (v.rules.bookable and may_book(user, v.rules)))
-    ]
     if free_from is None or free_to is None:
+        cat = catalog_service.load(session)
+        candidates = _candidates(cat, user, flt, exclude, free=False)
         if manager:
             return candidates
         today = scheduling.local_day_bounds(now.astimezone(tz).date(), tz)
@@ -104,64 +97,86 @@ def search(
         # No booking may be that long, so no space is free to book for it; checking each
         # space's rules day by day over (say) centuries would take many seconds.
         return []
-    return _free(session, user, candidates, cat.longest_busy_min, now, tz, free_from, free_to)
+    # The catalog this process knows, checked by the same statement that reads the bookings
+    # (one round trip, one snapshot); read again only when spaces changed since.
+    known, confirmed = catalog_service.peek(session)
+    cat = known if known is not None else catalog_service.load(session)
+    confirmed = confirmed or known is None
+    found = _free(session, user, cat, flt, exclude, now, tz, free_from, free_to, confirmed)
+    if found is None:
+        cat = catalog_service.load(session)
+        found = _free(session, user, cat, flt, exclude, now, tz, free_from, free_to, True)
+    assert found is not None
+    return found
+
+
+def _candidates(
+    cat: catalog_service.Catalog,
+    user: User,
+    flt: SpaceFilter,
+    exclude: Sequence[int],
+    *,
+    free: bool,
+) -> list[SpaceView]:
+    manager = user.role == "manager"
+    return [
+        v
+        for v in cat.spaces
+        if _matches(v, flt)
+        and v.id not in exclude
+        and (v.active or (manager and not free))
+        and (manager or free or (v.rules.bookable and may_book(user, v.rules)))
+    ]
 
 
 def _free(
     session: Session,
     user: User,
-    candidates: list[SpaceView],
-    longest_busy_min: int,
+    cat: catalog_service.Catalog,
+    flt: SpaceFilter,
+    exclude: Sequence[int],
     now: datetime,
     tz: ZoneInfo,
     start: datetime,
     end: datetime,
-) -> list[SpaceView]:
+    confirmed: bool,
+) -> list[SpaceView] | None:
+    """The free spaces; None when `cat` was not `confirmed` and turned out stale."""
     manager = user.role == "manager"
     day = start.astimezone(tz).date()
     candidates = [
         v
-        for v in candidates
+        for v in _candidates(cat, user, flt, exclude, free=True)
         if v.active and may_book(user, v.rules) and qualified(user, v.rules, day)
     ]
-    if not candidates:
-        return []
     request = Interval(start, end)
-    max_before = max(v.rules.buffer_before_min for v in candidates)
-    max_after = max(v.rules.buffer_after_min for v in candidates)
-    reach = Interval(start - timedelta(minutes=max_before), end + timedelta(minutes=max_after))
-    blocked = scheduling.blocked_spaces(
+    # Spaces with the same buffers are blocked by the same bookings: one test per buffer pair
+    # (most campuses have one or two), exact for every space.
+    pairs = sorted({(v.rules.buffer_before_min, v.rules.buffer_after_min) for v in candidates})
+    found = scheduling.obstacles(
         session,
         user.id,
-        start,
-        end,
-        buffer_before_min=max_before,
-        buffer_after_min=max_after,
-        longest_busy_min=longest_busy_min,
+        request,
+        tz,
+        buffers=pairs or [(0, 0)],
+        longest_busy_min=cat.longest_busy_min,
+        with_version=not confirmed,
     )
-    # Spaces with smaller buffers than the largest may be blocked only by the wider margin:
-    # those few are re-checked exactly against their own bookings.
-    unsure = [
-        v.id
-        for v in candidates
-        if v.id in blocked
-        and (v.rules.buffer_before_min, v.rules.buffer_after_min) != (max_before, max_after)
-    ]
-    booked = (
-        scheduling.booked_slots(session, unsure, [reach], longest_busy_min=longest_busy_min)
-        if unsure
-        else {}
-    )
-    closures, leased = scheduling.closures_and_leases(session, request, tz)
+    if found.version is not None and not catalog_service.confirm(session, cat, found.version):
+        return None
+    blocked_by_pair = dict(zip(pairs, found.blocked, strict=False))
+    closures, leased = found.closures, found.leased
 
     # Spaces sharing rules, closures and lease state get the same verdict: check each once.
     verdicts: dict[tuple[int, tuple[int, ...], bool], bool] = {}
     free = []
     for view in candidates:
+        rules = view.rules
+        if view.id in blocked_by_pair[(rules.buffer_before_min, rules.buffer_after_min)]:
+            continue
         # (Most searches meet no closure and few leases: skip the per-space work then.)
         applying = scheduling.closures_applying(view, closures) if closures else []
         is_leased = view.id in leased and any(i.overlaps(request) for i in leased[view.id])
-        rules = view.rules
         if rules.max_hours_per_week_per_tenant is not None and not manager and user.tenant_id:
             week_minutes = scheduling.tenant_minutes_per_week(
                 session, user.tenant_id, view.id, request, tz
@@ -177,21 +192,8 @@ def _free(
                 ctx = RuleContext(now, tz, manager, own_closures, is_leased)
                 verdict = verdicts[key] = not check(rules, start, end, ctx)
             ok = verdict
-        if not ok:
-            continue
-        if view.id in blocked:
-            if view.id not in booked:
-                continue
-            if conflicts(
-                start,
-                end,
-                user.id,
-                buffer_before_min=rules.buffer_before_min,
-                buffer_after_min=rules.buffer_after_min,
-                booked=booked[view.id],
-            ):
-                continue
-        free.append(view)
+        if ok:
+            free.append(view)
     return free
 
 
@@ -199,7 +201,12 @@ def space_availability(
     session: Session, user: User, space_id: int, start: datetime, end: datetime, tz: ZoneInfo
 ) -> Availability:
     """Free and busy time of a space in a window of at most 31 days."""
-    cat = catalog_service.load(session)
+    # As in search: the catalog this process knows, checked in the same statement as the
+    # bookings; a space it does not show (new, or retired) is looked up in a fresh one.
+    known, confirmed = catalog_service.peek(session)
+    if known is None or (not confirmed and _hidden(known, user, space_id)):
+        known, confirmed = catalog_service.load(session), True
+    cat = known
     view = get_space(session, user, space_id, cat)
     if end <= start:
         raise BadRequest("`to` must be after `from`.", details={"fields": {"to": "order"}})
@@ -209,13 +216,24 @@ def space_availability(
             details={"fields": {"to": "range"}},
         )
     window = Interval(start, end)
-    slots, closures = scheduling.space_window(
-        session, view, window, longest_busy_min=cat.longest_busy_min
+    found = scheduling.space_window(
+        session, view, window, longest_busy_min=cat.longest_busy_min, with_version=not confirmed
     )
+    if found.version is not None and not catalog_service.confirm(session, cat, found.version):
+        cat = catalog_service.load(session)
+        view = get_space(session, user, space_id, cat)
+        found = scheduling.space_window(
+            session, view, window, longest_busy_min=cat.longest_busy_min
+        )
     return availability(
         window,
         tz=tz,
         opening_hours=view.rules.opening_hours,
-        closures=closures,
-        booked=slots,
+        closures=found.closed,
+        booked=found.booked,
     )
+
+
+def _hidden(cat: catalog_service.Catalog, user: User, space_id: int) -> bool:
+    view = cat.by_id.get(space_id)
+    return view is None or (not view.active and user.role != "manager")
