@@ -46,6 +46,9 @@ class LeaseFilter:
     space_id: int | None = None
     # Only leases running on this day.
     on: date | None = None
+    # Only leases starting after this day (upcoming) / whose last day is before it (ended).
+    starts_after: date | None = None
+    ended_before: date | None = None
 
 
 @dataclass
@@ -112,6 +115,10 @@ def list_leases(
         )
     if flt.on is not None:
         query = query.where(Lease.start <= flt.on, or_(Lease.end.is_(None), Lease.end >= flt.on))
+    if flt.starts_after is not None:
+        query = query.where(Lease.start > flt.starts_after)
+    if flt.ended_before is not None:
+        query = query.where(Lease.end < flt.ended_before)
     if cursor:
         after_start, after_id = _decode_cursor(cursor)
         query = query.where(

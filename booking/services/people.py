@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from werkzeug.security import generate_password_hash
 
 from booking.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -34,6 +34,7 @@ from booking.models import (
     OutboxMessage,
     QualificationGrant,
     Series,
+    Space,
     Tenant,
     User,
 )
@@ -66,8 +67,10 @@ __all__ = [
     "grant_qualification",
     "holds_qualification",
     "invite",
+    "list_grants",
     "list_tenants",
     "list_users",
+    "qualification_codes",
     "revoke_qualification",
     "update_tenant",
     "update_user",
@@ -294,10 +297,12 @@ def list_users(
     tenant_id: int | None = None,
     role: str | None = None,
     active: bool | None = None,
+    search: str | None = None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[User], str | None]:
-    """Everyone (manager) or the tenant's people (tenant admin), in id order."""
+    """Everyone (manager) or the tenant's people (tenant admin), in id order; `search` keeps
+    those whose name or e-mail contains it (any case)."""
     if actor.role == "member":
         raise Forbidden("Only tenant admins and the campus manager list people.")
     query = select(User)
@@ -311,6 +316,14 @@ def list_users(
         query = query.where(User.role == role)
     if active is not None:
         query = query.where(User.active.is_(active))
+    if search and search.strip():
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip().lower()) + "%"
+        query = query.where(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
     if cursor:
         query = query.where(User.id > paging.decode_id(cursor))
     rows = list(session.scalars(query.order_by(User.id).limit(limit + 1)))
@@ -592,6 +605,35 @@ def holds_qualification(user: User, code: str, on: date) -> bool:
     return any(
         g.code == code and (g.expires is None or g.expires >= on) for g in user.qualifications
     )
+
+
+def list_grants(
+    session: Session, actor: User, *, code: str | None = None, limit: int, offset: int = 0
+) -> tuple[list[QualificationGrant], bool]:
+    """Who holds which qualification (the manager): by code, then the holder's name; with
+    whether more follow. Expired grants are listed too (their `expires` says so)."""
+    _require_manager(actor, "Only the campus manager sees everyone's qualifications.")
+    query = (
+        select(QualificationGrant)
+        .join(User, User.id == QualificationGrant.user_id)
+        .options(contains_eager(QualificationGrant.user))
+    )
+    if code:
+        query = query.where(QualificationGrant.code == code)
+    query = query.order_by(QualificationGrant.code, func.lower(User.name), User.id)
+    rows = list(session.scalars(query.offset(offset).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def qualification_codes(session: Session) -> list[str]:
+    """The codes anyone holds or any space asks for, in order."""
+    held = session.scalars(select(QualificationGrant.code).distinct())
+    asked = session.scalars(
+        select(Space.required_qualification)
+        .where(Space.required_qualification.is_not(None))
+        .distinct()
+    )
+    return sorted({*held, *(c for c in asked if c)})
 
 
 # ---------------------------------------------------------------------------------------------
