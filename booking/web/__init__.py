@@ -7,6 +7,8 @@ web = Blueprint("web", __name__)
 from booking.web import (  # noqa: E402,F401
     account,
     admin,
+    admin_leases,
+    admin_people,
     approvals,
     auth,
     bookings,

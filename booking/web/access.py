@@ -44,6 +44,20 @@ def manager_only(view: F) -> F:
     return cast(F, wrapper)
 
 
+def people_admin(view: F) -> F:
+    """The page manages people: the campus manager's, and a tenant admin's for its own
+    members (the services decide whom each may see and change); members get 403."""
+
+    @wraps(view)
+    @signed_in
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if me().role not in ("manager", "tenant_admin"):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
 def me() -> User:
     return cast(User, current_user._get_current_object())
 

@@ -11,12 +11,16 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    EmailField,
+    Form,
     HiddenField,
     IntegerField,
     RadioField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
     widgets,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -181,3 +185,108 @@ class ClosureForm(FlaskForm):  # type: ignore[misc]
     reason = StringField(
         _l("Reason"), validators=[DataRequired(), Length(max=200), _no_control_characters]
     )
+
+
+class AmountField(DecimalField):  # type: ignore[misc]
+    """A decimal number that also takes a decimal comma (12,50), as people in Flanders type it."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            valuelist = [str(valuelist[0]).strip().replace(" ", "").replace(",", ".")]
+        super().process_formdata(valuelist)
+
+
+class TenantForm(FlaskForm):  # type: ignore[misc]
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Give the tenant a name.")),
+            Length(max=200),
+            _no_control_characters,
+        ],
+    )
+    vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=30)])
+    free_hours_month = AmountField(
+        _l("Free hours per month"),
+        places=2,
+        validators=[Optional(), NumberRange(0, 999999.99, _l("From 0 to 999999.99 hours."))],
+    )
+    address = TextAreaField(_l("Address (for invoices)"), validators=[Length(max=2000)])
+
+
+class UserFilterForm(Form):  # type: ignore[misc]
+    """The filter above the list of people (a GET form: it changes nothing)."""
+
+    q = SearchField(_l("Name or e-mail contains"), validators=[Optional(), Length(max=200)])
+    tenant_id = SelectField(_l("Tenant"), choices=[], validate_choice=False)
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    active = SelectField(
+        _l("Status"),
+        choices=[("", _l("Everyone")), ("yes", _l("Active")), ("no", _l("Deactivated"))],
+        validate_choice=False,
+    )
+
+
+class PersonForm(FlaskForm):  # type: ignore[misc]
+    """A person's name, e-mail, role, tenant and language (new, or changed)."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Give a name.")), Length(max=200), _no_control_characters],
+    )
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(_l("Give an e-mail address.")), Length(max=254)],
+    )
+    role = SelectField(_l("Role"), choices=[], validate_choice=True)
+    tenant_id = SelectField(_l("Tenant"), choices=[], validate_choice=True, default="")
+    language = SelectField(
+        _l("Language"), choices=[("nl", "Nederlands"), ("en", "English")], default="nl"
+    )
+
+
+class QualificationForm(FlaskForm):  # type: ignore[misc]
+    code = StringField(
+        _l("Qualification (code)"),
+        validators=[DataRequired(_l("Give the qualification's code.")), Length(max=100)],
+    )
+    expires = DateField(_l("Valid until (optional)"), validators=[Optional()])
+
+
+class LeaseForm(FlaskForm):  # type: ignore[misc]
+    tenant_id = SelectField(
+        _l("Tenant"),
+        choices=[],
+        validate_choice=True,
+        validators=[DataRequired(_l("Choose a tenant."))],
+    )
+    space_ids = MultiCheckboxField(_l("Spaces"), choices=[], coerce=int, validate_choice=True)
+    start = DateField(_l("First day"), validators=[InputRequired(_l("Choose the first day."))])
+    end = DateField(_l("Last day (optional)"), validators=[Optional()])
+    rent_kind = RadioField(
+        _l("Rent"),
+        choices=[
+            ("per_m2", _l("Per m² per month")),
+            ("fixed", _l("A fixed amount per month")),
+            ("none", _l("Rent-free")),
+        ],
+        default="per_m2",
+    )
+    rent_amount = AmountField(
+        _l("Amount (EUR)"), places=2, validators=[Optional(), NumberRange(0, 99999999)]
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        if not self.space_ids.data and not self.space_ids.errors:
+            self.space_ids.errors = [*self.space_ids.errors, _l("Choose at least one space.")]
+            valid = False
+        if self.rent_kind.data != "none" and self.rent_amount.data is None:
+            if not self.rent_amount.errors:
+                self.rent_amount.errors = [*self.rent_amount.errors, _l("Give the rent.")]
+            valid = False
+        return valid
+
+
+class EndLeaseForm(FlaskForm):  # type: ignore[misc]
+    end = DateField(_l("Last day"), validators=[InputRequired(_l("Choose the last day."))])

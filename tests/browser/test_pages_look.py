@@ -23,7 +23,25 @@ MANAGER_PAGES = [
     ("admin-spaces", "/admin/spaces"),
     ("admin-space", "/admin/spaces/1"),
     ("admin-closures", "/admin/closures"),
+    ("admin-tenants", "/admin/tenants"),
+    ("admin-tenant", "/admin/tenants/1"),
+    ("admin-users", "/admin/users"),
+    ("admin-users-filtered", "/admin/users?tenant_id=1&role=member&active=yes"),
+    ("admin-user", "/admin/users/3"),
+    ("admin-user-new", "/admin/users/new"),
+    ("admin-user-deactivate", "/admin/users/3/deactivate"),
+    ("admin-qualifications", "/admin/qualifications"),
+    ("admin-leases", "/admin/leases"),
+    ("admin-leases-all", "/admin/leases?show=all"),
+    ("admin-lease", "/admin/leases/1"),
+    ("admin-lease-new", "/admin/leases/new"),
     ("reports", "/reports"),
+]
+# A tenant admin manages its own members on the same pages.
+TENANT_ADMIN_PAGES = [
+    ("members", "/admin/users"),
+    ("member", "/admin/users/3"),
+    ("member-new", "/admin/users/new"),
 ]
 
 
@@ -33,6 +51,7 @@ def test_every_page_looks_right_and_passes_axe(new_page, output_dir, width):
     for email, pages in (
         ("member@demo.example", MEMBER_PAGES),
         ("manager@demo.example", MANAGER_PAGES),
+        ("tenant-admin@demo.example", TENANT_ADMIN_PAGES),
     ):
         page = new_page(email, width=width)
         for name, path in pages:
