@@ -11,15 +11,32 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Response, current_app, jsonify, request
+from pydantic import Field
 
 from booking.api import api, current_user
 from booking.api.openapi import Content, operation
 from booking.api.parsing import time_arg
-from booking.api.responses import OccupancyDay, OccupancyMonths, UsageOut, UtilisationOut
-from booking.api.schemas import OccupancyQuery, UsageQuery, UtilisationQuery
+from booking.api.responses import (
+    Answer,
+    Moment,
+    OccupancyDay,
+    OccupancyMonths,
+    Ratio,
+    UsageOut,
+    UtilisationOut,
+)
+from booking.api.schemas import (
+    Kind,
+    OccupancyQuery,
+    Query,
+    QueryEnd,
+    QueryTime,
+    UsageQuery,
+    UtilisationQuery,
+)
 from booking.api.serialize import money
 from booking.clock import booking_now, campus_zone
 from booking.core.money import hours, month_key, months_between, next_month, parse_month
@@ -399,3 +416,204 @@ def tenant_invoice(tenant_id: int, month: str) -> Any:
         f'inline; filename="invoice-{invoice_service.invoice_number(result)}.xml"'
     )
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Peak hours and cancellation rates (additions to API.md: the contract is silent on them)
+
+
+def report_period(from_: str | None, to: str | None) -> tuple[datetime, datetime]:
+    """A report's [start, end) from its from and to (a date alone for `to` includes that day;
+    neither: this month), at most MAX_UTILISATION_DAYS long."""
+    tz = campus_zone()
+    start = time_arg(from_, tz, "from")
+    end = time_arg(to, tz, "to", end_of_day=True)
+    if start is None and end is None:
+        month = _today().replace(day=1)
+        return (
+            datetime.combine(month, time(0), tzinfo=tz),
+            datetime.combine(next_month(month), time(0), tzinfo=tz),
+        )
+    if start is None or end is None:
+        missing = "from" if start is None else "to"
+        raise BadRequest("Give from and to together.", details={"fields": {missing: "required"}})
+    if end <= start:
+        raise BadRequest("to must be after from.", details={"fields": {"to": "order"}})
+    if end - start > timedelta(days=MAX_UTILISATION_DAYS):
+        raise BadRequest(
+            f"At most {MAX_UTILISATION_DAYS} days at once.", details={"fields": {"to": "range"}}
+        )
+    return start, end
+
+
+class PeakHoursQuery(Query):
+    from_: QueryTime | None = Field(
+        default=None, alias="from", description="default: the start of this month"
+    )
+    to: Annotated[QueryEnd, Field(description="at most 366 days after from")] | None = None
+    kind: Kind | None = None
+    building: Annotated[str, Field(max_length=40, description="a building's code")] | None = None
+
+
+class PeakHour(Answer):
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    hour: Annotated[int, Field(ge=0, le=23, description="campus wall-clock hour")]
+    booked_hours: Annotated[float, Field(ge=0)]
+
+
+class PeakHoursOut(Answer):
+    from_: Moment = Field(alias="from")
+    to: Moment
+    items: Annotated[list[PeakHour], Field(min_length=168, max_length=168)]
+
+
+PEAK_HOURS_COLUMNS = ["weekday", "hour", "booked_hours"]
+
+
+def peak_hour_json(cell: report_service.HeatCell) -> dict[str, Any]:
+    return {"weekday": cell.weekday_code, "hour": cell.hour, "booked_hours": cell.booked_hours}
+
+
+@api.get("/reports/peak-hours")
+@operation(
+    "Confirmed booked hours per weekday and hour of the campus clock (a heat map)",
+    query=PeakHoursQuery,
+    answers={
+        200: Content(
+            "168 items, Monday 0:00 first, every cell present: confirmed bookings split at the "
+            "hour boundaries, summed over the spaces (of a kind, in a building), whether inside "
+            "opening hours or not. CSV with Accept: text/csv.",
+            model=PeakHoursOut,
+            media={"text/csv": ", ".join(PEAK_HOURS_COLUMNS)},
+        )
+    },
+    errors=(403,),
+)
+def peak_hours(args: PeakHoursQuery) -> Any:
+    tz = campus_zone()
+    start, end = report_period(args.from_, args.to)
+    cells = report_service.peak_hours(
+        current_session(), current_user(), start, end, tz, kind=args.kind, building=args.building
+    )
+    if _wants_csv():
+        return _csv(
+            PEAK_HOURS_COLUMNS,
+            ([peak_hour_json(cell)[name] for name in PEAK_HOURS_COLUMNS] for cell in cells),
+            f"peak-hours-{start.astimezone(tz):%Y%m%d}.csv",
+        )
+    return _json(
+        {
+            "from": iso_local(start, tz),
+            "to": iso_local(end, tz),
+            "items": [peak_hour_json(cell) for cell in cells],
+        }
+    )
+
+
+class CancellationsQuery(Query):
+    from_: QueryTime | None = Field(
+        default=None, alias="from", description="default: the start of this month"
+    )
+    to: Annotated[QueryEnd, Field(description="at most 366 days after from")] | None = None
+    group_by: Literal["space", "kind", "building"] = "kind"
+
+
+class CancellationRates(Answer):
+    space_id: int | None = None
+    code: str | None = None
+    name: str | None = None
+    kind: str | None = None
+    building: str | None = None
+    bookings: Annotated[int, Field(ge=0, description="bookings starting in the period")]
+    cancelled: Annotated[int, Field(ge=0)]
+    late_cancelled: Annotated[int, Field(ge=0, description="cancelled < 24 h before the start")]
+    rejected: Annotated[int, Field(ge=0, description="rejected by the manager")]
+    expired: Annotated[int, Field(ge=0, description="not decided before the start")]
+    cancellation_rate: Ratio
+    late_cancellation_rate: Ratio
+    rejection_rate: Ratio
+    expiry_rate: Ratio
+
+
+class CancellationsOut(Answer):
+    from_: Moment = Field(alias="from")
+    to: Moment
+    group_by: Literal["space", "kind", "building"]
+    items: list[CancellationRates]
+
+
+CANCELLATION_COUNTS = [
+    "bookings",
+    "cancelled",
+    "late_cancelled",
+    "rejected",
+    "expired",
+    "cancellation_rate",
+    "late_cancellation_rate",
+    "rejection_rate",
+    "expiry_rate",
+]
+
+
+def cancellation_columns(group_by: str) -> list[str]:
+    if group_by == "space":
+        return ["space_id", "code", "name", *CANCELLATION_COUNTS]
+    return [group_by, *CANCELLATION_COUNTS]
+
+
+def cancellation_json(item: report_service.CancellationItem, group_by: str) -> dict[str, Any]:
+    data: dict[str, Any]
+    if group_by == "space":
+        assert item.space is not None
+        data = {"space_id": item.key, "code": item.space.code, "name": item.space.name}
+    else:
+        data = {group_by: item.key}
+    data.update(
+        bookings=item.bookings,
+        cancelled=item.cancelled,
+        late_cancelled=item.late_cancelled,
+        rejected=item.rejected,
+        expired=item.expired,
+        cancellation_rate=item.cancellation_rate,
+        late_cancellation_rate=item.late_cancellation_rate,
+        rejection_rate=item.rejection_rate,
+        expiry_rate=item.expiry_rate,
+    )
+    return data
+
+
+@api.get("/reports/cancellations")
+@operation(
+    "What became of the bookings starting in a period: cancelled (late), rejected, expired",
+    query=CancellationsQuery,
+    answers={
+        200: Content(
+            "One item per space, kind or building with bookings in the period; rates are "
+            "shares of its bookings. Late: cancelled less than 24 hours before the start. "
+            "CSV with Accept: text/csv.",
+            model=CancellationsOut,
+            media={"text/csv": ", ".join(cancellation_columns("kind"))},
+        )
+    },
+    errors=(403,),
+)
+def cancellations(args: CancellationsQuery) -> Any:
+    tz = campus_zone()
+    start, end = report_period(args.from_, args.to)
+    group_by = args.group_by
+    items = report_service.cancellations(current_session(), current_user(), start, end, group_by)
+    if _wants_csv():
+        columns = cancellation_columns(group_by)
+        return _csv(
+            columns,
+            ([cancellation_json(item, group_by)[name] for name in columns] for item in items),
+            f"cancellations-{group_by}-{start.astimezone(tz):%Y%m%d}.csv",
+        )
+    return _json(
+        {
+            "from": iso_local(start, tz),
+            "to": iso_local(end, tz),
+            "group_by": group_by,
+            "items": [cancellation_json(item, group_by) for item in items],
+        }
+    )

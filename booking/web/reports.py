@@ -166,6 +166,40 @@ def _utilisation_csv() -> Response:
     )
 
 
+def _peak_hours_csv() -> Response:
+    month, start, end, tz = _month_period()
+    cells = report_service.peak_hours(
+        current_session(),
+        me(),
+        start,
+        end,
+        tz,
+        kind=_choice("kind", SPACE_KINDS),
+        building=request.args.get("building") or None,
+    )
+    columns = api_reports.PEAK_HOURS_COLUMNS
+    return api_reports._csv(
+        columns,
+        ([api_reports.peak_hour_json(cell)[name] for name in columns] for cell in cells),
+        f"peak-hours-{month_key(month)}.csv",
+    )
+
+
+def _cancellations_csv() -> Response:
+    month, start, end, _tz = _month_period()
+    group_by = _choice("group_by", report_service.GROUPS) or "kind"
+    items = report_service.cancellations(current_session(), me(), start, end, group_by)
+    columns = api_reports.cancellation_columns(group_by)
+    return api_reports._csv(
+        columns,
+        (
+            [api_reports.cancellation_json(item, group_by)[name] for name in columns]
+            for item in items
+        ),
+        f"cancellations-{group_by}-{month_key(month)}.csv",
+    )
+
+
 _USAGE_SUMMARY = [
     "tenant_id",
     "tenant",
@@ -208,6 +242,8 @@ CSV_TABLES: dict[str, Callable[[], Response]] = {
     "occupancy": _occupancy_csv,
     "occupancy-months": _occupancy_months_csv,
     "utilisation": _utilisation_csv,
+    "peak-hours": _peak_hours_csv,
+    "cancellations": _cancellations_csv,
     "usage": _usage_csv,
 }
 
