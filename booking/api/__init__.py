@@ -1,10 +1,15 @@
-"""The JSON API under /api/v1: parse, call one service, serialize. No business rules here."""
+"""The JSON API under /api/v1: parse, call one service, serialize. No business rules here.
+
+Every view is declared with booking.api.openapi.operation, which validates its input with the
+models of booking.api.schemas and describes it, with booking.api.responses, in the OpenAPI
+document at /api/v1/openapi.json; /api/docs shows that document (booking.api.docs)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from booking.errors import Unauthenticated
@@ -12,6 +17,15 @@ from booking.extensions import csrf, current_session
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
+
+
+@api.record_once
+def _with_reference(state: BlueprintSetupState) -> None:
+    # The reference page lives outside /api/v1 (it is no JSON): registered with the API.
+    from booking.api.docs import api_docs
+
+    state.app.register_blueprint(api_docs)
+
 
 # Endpoints anyone may call without a token.
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}

@@ -267,10 +267,62 @@ def error_statuses(method: str, has_path_params: bool, spec: Operation) -> set[i
     return statuses
 
 
+ERROR_EXAMPLES: dict[int, tuple[str, dict[str, Any]]] = {
+    400: (
+        "Invalid fields: title.",
+        {"fields": {"title": "String should have at most 200 characters"}},
+    ),
+    401: ("Sign in first: send Authorization: Bearer <token>.", {}),
+    403: (
+        "This space needs the qualification cleanroom-gowning.",
+        {"qualification": "cleanroom-gowning"},
+    ),
+    404: ("There is no booking 412.", {}),
+    405: ("This method is not allowed here.", {}),
+    409: (
+        "The space is not free at that time.",
+        {
+            "conflicts": [
+                {
+                    "start": "2027-03-17T14:00:00+01:00",
+                    "end": "2027-03-17T15:00:00+01:00",
+                    "reason": "booking",
+                }
+            ],
+            "alternatives": {
+                "slots": [
+                    {"start": "2027-03-17T15:00:00+01:00", "end": "2027-03-17T16:00:00+01:00"}
+                ],
+                "spaces": [{"id": 14, "code": "H.2.11", "name": "Abeek"}],
+            },
+        },
+    ),
+    413: ("The request body is larger than 1 MiB.", {}),
+    422: (
+        "The booking starts in the past.",
+        {
+            "violations": [
+                {"code": "in_past", "message": "The booking starts in the past.", "details": {}}
+            ]
+        },
+    ),
+    429: ("Too many requests; try again later.", {"retry_after": 42}),
+    500: (
+        "Something went wrong on our side (request 9aeaf6ba1c9c).",
+        {"request_id": "9aeaf6ba1c9c"},
+    ),
+}
+
+
 def _error_schema(status: int) -> dict[str, Any]:
+    message, details = ERROR_EXAMPLES[status]
+    example = {"error": {"code": ERROR_CODES[status][0], "message": message, "details": details}}
+    if status == 403 and details:
+        example["error"]["code"] = "qualification_required"
     return {
         "type": "object",
         "description": ERROR_TEXT[status],
+        "examples": [example],
         "required": ["error"],
         "additionalProperties": False,
         "properties": {
@@ -441,7 +493,10 @@ def document(app: Flask) -> dict[str, Any]:
             "version": "1",
             "description": _DESCRIPTION,
         },
-        "servers": [{"url": f"{base}{PREFIX}"}, {"url": PREFIX}],
+        "servers": [
+            {"url": PREFIX, "description": "this server"},
+            {"url": f"{base}{PREFIX}", "description": "the campus's address (BOOKING_BASE_URL)"},
+        ],
         "security": [{"bearer": []}],
         "tags": [
             {"name": tag}

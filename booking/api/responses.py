@@ -448,7 +448,7 @@ class UtilisationOut(Answer):
 class UsageLine(Answer):
     kind: Literal["booking", "rent"]
     description: str
-    space_id: int
+    space_id: int | None = Field(description="null for a fixed rent over several spaces")
     booking_id: int | None = None
     start: Moment | None = None
     end: Moment | None = None

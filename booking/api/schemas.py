@@ -79,10 +79,12 @@ Address = Notes
 # ISO 8601 as the API reads it (booking.api.parsing.parse_time): a date, or a date and a time
 # with an optional offset. The pattern only keeps out what can never be a time; the parser
 # refuses the rest (30 February, 25 o'clock) with the same 400.
-TIME_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}"
-    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$"
-)
+_YEAR, _MONTH, _DAY = r"(?:19|[2-8]\d)\d\d", r"(?:0[1-9]|1[0-2])", r"(?:0[1-9]|[12]\d|3[01])"
+_CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"
+_OFFSET = r"(?:[Zz]|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)"
+TIME_PATTERN = rf"^{_YEAR}-{_MONTH}-{_DAY}(?:[T ]{_CLOCK}{_OFFSET}?)?$"
+DAY_PATTERN = rf"^{_YEAR}-{_MONTH}-{_DAY}$"
+MONTH_PATTERN = rf"^{_YEAR}-{_MONTH}$"
 Time = Annotated[
     StrictStr,
     Field(
@@ -103,7 +105,7 @@ Amount = Annotated[
 ]
 DateText = Annotated[
     StrictStr,
-    Field(max_length=10, description="YYYY-MM-DD", examples=["2027-01-01"]),
+    Field(pattern=DAY_PATTERN, description="YYYY-MM-DD", examples=["2027-01-01"]),
     AfterValidator(_date_text),
 ]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
@@ -464,10 +466,11 @@ QueryEnd = Annotated[
 ]
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
 QueryText = Annotated[str, Field(max_length=254), AfterValidator(_no_control)]
-Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM", examples=["2026-11"])]
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM", examples=["2026-11"])]
 Day = Annotated[
     str,
-    Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD", examples=["2026-12-01"]),
+    Field(pattern=DAY_PATTERN, description="YYYY-MM-DD", examples=["2026-12-01"]),
+    AfterValidator(_date_text),
 ]
 
 

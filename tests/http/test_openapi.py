@@ -164,3 +164,19 @@ def test_an_e_mail_address_taken_by_another_user_is_409(manager_api, make_user):
     answer = manager_api.patch(f"/users/{other.id}", json={"email": "an@qualiva.example"})
 
     assert answer.status_code == 409
+
+
+# ---------------------------------------------------------------------------------------------
+# /api/docs
+
+
+def test_the_reference_page_loads_swagger_ui_from_this_server_only(client):
+    page = client.get("/api/docs")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
+    assert '"/api/v1/openapi.json"' in html
+    assert "https://" not in html and "http://" not in html
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"):
+        assert client.get(f"/static/vendor/swagger-ui/{name}").status_code == 200
