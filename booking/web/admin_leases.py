@@ -29,8 +29,9 @@ from booking.web.forms import EndLeaseForm, LeaseForm
 
 SHOWS = ("running", "upcoming", "ended", "all")
 LEASES_PER_PAGE = 50
-# Running leases looked up at once to say which spaces are taken (more than any campus has).
-MAX_RUNNING = 500
+# Running (or coming) leases looked up at once to say which spaces are taken (more than any
+# campus has).
+MAX_TAKEN = 500
 
 LEASE_STATUS_NAMES = {
     "upcoming": _l("Upcoming"),
@@ -127,14 +128,18 @@ def _lease_form(**data: Any) -> tuple[LeaseForm, list[Any]]:
 
 
 def _render_new(form: LeaseForm, spaces: list[Any], status: int = 200, clashes: Any = ()) -> Any:
-    running, _cursor = lease_service.list_leases(
-        current_session(),
-        me(),
+    # Which spaces are leased today or later, to say so beside each.
+    taken: dict[int, list[Lease]] = defaultdict(list)
+    for flt in (
         lease_service.LeaseFilter(on=today()),
-        limit=MAX_RUNNING,
-        cursor=None,
-    )
-    leased_now = {space.id: lease for lease in running for space in lease.spaces}
+        lease_service.LeaseFilter(starts_after=today()),
+    ):
+        leases, _cursor = lease_service.list_leases(
+            current_session(), me(), flt, limit=MAX_TAKEN, cursor=None
+        )
+        for lease in leases:
+            for space in lease.spaces:
+                taken[space.id].append(lease)
     by_building: dict[str, list[Any]] = defaultdict(list)
     for view in spaces:
         by_building[view.building_name].append(view)
@@ -143,7 +148,7 @@ def _render_new(form: LeaseForm, spaces: list[Any], status: int = 200, clashes: 
         "web/admin/lease_new.html",
         form=form,
         buildings=sorted(by_building.items()),
-        leased_now=leased_now,
+        taken=taken,
         chosen=chosen,
         clashes=clashes,
     ), status

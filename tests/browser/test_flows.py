@@ -1,6 +1,7 @@
 """The real flows in Chromium against the live server: sign in, find a free space, book from
 the week, meet a conflict and take an alternative, book a weekly series and cancel one of it,
-approve and reject as the manager, switch language, copy the calendar link."""
+approve and reject as the manager, switch language, copy the calendar link; and the manager's
+admin round: a new tenant, an invited person with a qualification, a lease made and ended."""
 
 from __future__ import annotations
 
@@ -114,3 +115,87 @@ def test_switching_language_and_copying_the_calendar_link(new_page, output_dir):
     page.get_by_role("link", name="NL", exact=True).click()
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.get_by_role("heading", name="Je boekingen in je agenda").is_visible()
+
+
+def test_the_manager_adds_a_tenant_invites_grants_and_leases(new_page, output_dir):
+    page = new_page("manager@demo.example")
+    page.get_by_role("link", name="Beheer").click()
+    page.get_by_role("link", name="Huurders").click()
+
+    # A new tenant; a VAT number typed with dots and spaces is accepted and tidied.
+    page.get_by_label("Naam").fill("Nordlicht Labs")
+    page.get_by_label("Btw-nummer").fill("BE 0758.301.656")
+    page.get_by_label("Gratis uren per maand").fill("6")
+    page.get_by_role("button", name="Huurder toevoegen").click()
+    assert "Huurder Nordlicht Labs is toegevoegd." in page.locator(".flashes").inner_text()
+    assert page.get_by_label("Btw-nummer").input_value() == "BE0758301656"
+    screenshot(page, output_dir, "tenant")
+
+    # Invite someone of that tenant: they get an e-mail to choose a password.
+    page.get_by_role("link", name="Iemand uitnodigen").click()
+    assert page.get_by_label("Huurder").locator("option:checked").inner_text() == "Nordlicht Labs"
+    page.get_by_label("Naam").fill("Astrid Nordlicht")
+    page.get_by_label("E-mail").fill("astrid@nordlicht.example")
+    page.get_by_label("Rol").select_option("tenant_admin")
+    page.get_by_role("combobox", name="Taal").select_option("en")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    page.wait_for_url(re.compile(r"/admin/users/\d+$"))
+    assert "astrid@nordlicht.example" in page.locator(".flashes").inner_text()
+    assert page.locator("h1").inner_text() == "Astrid Nordlicht"
+
+    # Grant a qualification until a day.
+    page.get_by_label("Kwalificatie (code)").fill("cleanroom-gowning")
+    page.get_by_label("Geldig tot en met (niet verplicht)").fill("2027-06-30")
+    page.get_by_role("button", name="Toekennen").click()
+    assert "cleanroom-gowning is toegekend." in page.locator(".flashes").inner_text()
+    assert "tot 30/06/2027" in page.locator("#qualifications").inner_text()
+    screenshot(page, output_dir, "user")
+
+    # Lease a free office to the new tenant from the first of January.
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Beheer").click()
+    page.get_by_role("link", name="Huurcontracten").click()
+    page.get_by_role("link", name="Nieuw huurcontract").click()
+    page.get_by_label("Huurder").select_option(label="Nordlicht Labs")
+    page.get_by_label("Eerste dag").fill("2027-01-01")
+    page.get_by_label(re.compile(r"^H\.2\.07 ")).check()
+    page.get_by_label("Per m² per maand").check()
+    page.get_by_label("Bedrag (EUR)").fill("15.50")
+    screenshot(page, output_dir, "lease-new")
+    page.get_by_role("button", name="Huurcontract aanmaken").click()
+    page.wait_for_url(re.compile(r"/admin/leases/\d+$"))
+    assert "Het huurcontract is aangemaakt." in page.locator(".flashes").inner_text()
+    facts = page.locator(".facts-list").inner_text()
+    assert "Nordlicht Labs" in facts and "01/01/2027" in facts
+    assert "€\xa015,50 per m² per maand" in facts
+
+    # The same office again for another tenant: the lease in the way is named.
+    page.goto("/admin/leases/new")
+    page.get_by_label("Huurder").select_option(label="Qualiva")
+    page.get_by_label("Eerste dag").fill("2027-03-01")
+    page.get_by_label(re.compile(r"^H\.2\.07 ")).check()
+    page.get_by_label("Huurvrij").check()
+    page.get_by_role("button", name="Huurcontract aanmaken").click()
+    problem = page.locator("#problem")
+    assert "H.2.07 is al verhuurd aan Nordlicht Labs vanaf 01/01/2027" in problem.inner_text()
+    assert page.get_by_label(re.compile(r"^H\.2\.07 ")).is_checked()  # nothing lost
+    screenshot(page, output_dir, "lease-conflict")
+    problem.get_by_role("link", name="Bekijk dat huurcontract").click()
+
+    # End the lease after six months (the browser asks to confirm).
+    page.get_by_label("Laatste dag").fill("2027-06-30")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Huurcontract op deze dag beëindigen").click()
+    assert "Het huurcontract loopt nu af op 30/06/2027." in page.locator(".flashes").inner_text()
+    assert "30/06/2027" in page.locator(".facts-list").inner_text()
+    screenshot(page, output_dir, "lease-ended")
+
+
+def test_a_tenant_admin_finds_its_members_in_the_navigation(new_page, output_dir):
+    page = new_page("tenant-admin@demo.example", width=390)
+    page.get_by_role("link", name="Leden").click()
+    assert page.locator("h1").inner_text() == "Leden van CellForge Therapeutics"
+    rows = page.locator("table.stack tbody tr")
+    assert rows.count() >= 3
+    assert page.get_by_role("link", name="An Peeters").is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(page, output_dir, "members-390")

@@ -712,6 +712,10 @@ def test_the_lease_list_shows_running_upcoming_ended_and_each_history(
     assert "Huurcontracten van Qualiva" in of_tenant and "H.2.01" in of_tenant
     tenant_page = text(client.get(f"/admin/tenants/{tenant.id}"))
     assert "H.2.01" in tenant_page and "€\xa016,50 per m² per maand" in tenant_page
+    # The form for a new lease says beside each space who leases it now or later.
+    form = text(client.get("/admin/leases/new"))
+    assert "verhuurd aan CellForge</span>" in form
+    assert "verhuurd aan Qualiva vanaf 01/03/2027" in form
 
 
 # ---------------------------------------------------------------------------------------------
