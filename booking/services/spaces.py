@@ -119,11 +119,13 @@ def _candidates(
     free: bool,
 ) -> list[SpaceView]:
     manager = user.role == "manager"
+    anything = flt == SpaceFilter()
+    excluded = set(exclude)
     return [
         v
         for v in cat.spaces
-        if _matches(v, flt)
-        and v.id not in exclude
+        if (anything or _matches(v, flt))
+        and v.id not in excluded
         and (v.active or (manager and not free))
         and (manager or free or (v.rules.bookable and may_book(user, v.rules)))
     ]
@@ -144,11 +146,16 @@ def _free(
     """The free spaces; None when `cat` was not `confirmed` and turned out stale."""
     manager = user.role == "manager"
     day = start.astimezone(tz).date()
-    candidates = [
-        v
-        for v in _candidates(cat, user, flt, exclude, free=True)
-        if v.active and may_book(user, v.rules) and qualified(user, v.rules, day)
-    ]
+    # Whether this user may book under a policy, once per distinct (interned) rules.
+    allowed: dict[int, bool] = {}
+
+    def may(rules: SpaceRules) -> bool:
+        verdict = allowed.get(id(rules))
+        if verdict is None:
+            verdict = allowed[id(rules)] = may_book(user, rules) and qualified(user, rules, day)
+        return verdict
+
+    candidates = [v for v in _candidates(cat, user, flt, exclude, free=True) if may(v.rules)]
     request = Interval(start, end)
     # Spaces with the same buffers are blocked by the same bookings: one test per buffer pair
     # (most campuses have one or two), exact for every space.
