@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -391,6 +391,55 @@ def _local_hours(low: int, high: int, tz: ZoneInfo) -> tuple[list[int], list[int
     return cuts, cells
 
 
+def _confirmed_spans(
+    session: Session, window: Interval, longest_busy_min: int, space_ids: Collection[int] | None
+) -> list[tuple[int, int, int]]:
+    """(start, end, how many) in epoch seconds of the confirmed bookings overlapping the
+    window (in the given spaces; None: all), counted by the database: bookings share their
+    times (the 15-minute grid, the same slot in many rooms), so a month of 57,000 bookings
+    comes back as a few hundred rows."""
+    near: list[Any] = [
+        ACTIVE_SQL,
+        Booking.busy_start > window.start - timedelta(minutes=longest_busy_min + 1),
+        Booking.busy_start < window.end,
+        Booking.end > window.start,
+        Booking.start < window.end,
+    ]
+    if space_ids is not None:
+        near.append(Booking.space_id.in_(sorted(space_ids)))
+    start, end = _epoch(session, Booking.start), _epoch(session, Booking.end)
+    connection = session.connection()
+
+    def counted(*where: Any) -> Any:
+        query = select(start, end, func.count()).where(*near, *where)
+        return connection.execute(query.group_by(Booking.start, Booking.end)).all()
+
+    if session.get_bind().dialect.name != "sqlite":
+        return [(row[0], row[1], row[2]) for row in counted(Booking.status == "confirmed")]
+    # As in _confirmed_near: on SQLite the covering index has every column but the status;
+    # count the active bookings through it, then take off the few pending ones (read
+    # through the index by status).
+    pending: dict[tuple[int, int], int] = defaultdict(int)
+    waiting = text(
+        "SELECT space_id, CAST(strftime('%s', start) AS INTEGER),"
+        " CAST(strftime('%s', \"end\") AS INTEGER) FROM bookings"
+        " INDEXED BY ix_bookings_status_created"
+        " WHERE status = 'pending' AND start < :end AND \"end\" > :start"
+    ).bindparams(
+        bindparam("end", window.end, type_=UTCDateTime()),
+        bindparam("start", window.start, type_=UTCDateTime()),
+    )
+    for space_id, low, high in connection.execute(waiting):
+        if space_ids is None or space_id in space_ids:
+            pending[(low, high)] += 1
+    spans = []
+    for low, high, count in counted():
+        count -= pending.get((low, high), 0)
+        if count > 0:
+            spans.append((low, high, count))
+    return spans
+
+
 def peak_hours(
     session: Session,
     user: User,
@@ -407,32 +456,38 @@ def peak_hours(
 
     A booking is split at the hour boundaries (08:30-10:15 gives 0.5 h at 8, 1 h at 9 and
     0.25 h at 10) and counted whole, whether or not it lies in the space's opening hours, a
-    closure or a lease: the map shows when people use the campus. Bookings are read in one
-    range query; the cutting is done here, as the hours of the week depend on the zone's
-    rules (daylight saving), which SQLite does not know.
+    closure or a lease: the map shows when people use the campus. The database counts the
+    bookings by their times in one range query; the cutting is done here, as the hours of
+    the week depend on the zone's rules (daylight saving), which SQLite does not know.
     """
     require_manager(user)
     window = Interval(start.astimezone(UTC), end.astimezone(UTC))
     catalog = catalog_service.load(session)
-    wanted = {
-        v.id
-        for v in catalog.spaces
-        if (kind is None or v.kind == kind) and (building is None or v.building_code == building)
-    }
+    wanted = None
+    if kind is not None or building is not None:
+        wanted = {
+            v.id
+            for v in catalog.spaces
+            if (kind is None or v.kind == kind)
+            and (building is None or v.building_code == building)
+        }
     low, high = int(window.start.timestamp()), int(window.end.timestamp())
     cuts, cells = _local_hours(low, high, tz)
     pieces = [0] * len(cells)
     last = len(cells) - 1
-    for space_id, b_start, b_end in _confirmed_near(session, window, catalog.longest_busy_min):
-        if space_id not in wanted:
-            continue
+    spans = (
+        _confirmed_spans(session, window, catalog.longest_busy_min, wanted)
+        if wanted != set()
+        else []
+    )
+    for b_start, b_end, count in spans:
         b_start, b_end = max(b_start, low), min(b_end, high)
         if b_end <= b_start:
             continue
         i = min(bisect_right(cuts, b_start) - 1, last)
         while b_start < b_end:
             upto = min(b_end, cuts[i + 1])
-            pieces[i] += upto - b_start
+            pieces[i] += (upto - b_start) * count
             b_start = upto
             i += 1
     seconds = [0] * (7 * 24)
