@@ -854,3 +854,20 @@ def test_leases_are_filtered_as_upcoming_or_ended_on_a_day(session, make_user, t
     assert ids(starts_after=day) == [coming.id]
     assert ids(ended_before=day) == [ended.id]
     assert ids(on=day) == [running.id]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/users?after=xyz",
+        "/admin/users?tenant_id=-1&role=&active=&q=" + "x" * 500,
+        "/admin/tenants?after=!!",
+        "/admin/leases?after=zzz&show=bogus",
+        "/admin/leases?tenant_id=abc&space_id=0",
+        "/admin/qualifications?page=-1&code=nope",
+        "/admin/users/new?tenant_id=abc",
+        "/admin/leases/new?tenant_id=9999&space_id=abc",
+    ],
+)
+def test_odd_query_arguments_are_shown_never_a_500(client, manager, path):
+    assert client.get(path).status_code in (200, 400, 404)
