@@ -22,6 +22,9 @@ from booking.services import campus
     "Closures of spaces, buildings and the campus (holidays carry holiday: true)",
     query=ClosureQuery,
     answers={200: ClosurePage},
+    errors=(404,),
+    description="The closures that touch a space (`space_id`: its own, its building's and the "
+    "campus's); a space that does not exist is 404.",
 )
 def list_closures(args: ClosureQuery) -> Any:
     tz = campus_zone()

@@ -51,23 +51,25 @@ def _date_text(value: str) -> str:
     return value
 
 
-MAX_AMOUNT = Decimal("100000000")
+def _amount_below(limit: Decimal) -> Any:
+    """A number or decimal string, at least 0, below `limit`, with at most two decimals: what
+    the database's NUMERIC column holds (PostgreSQL refuses more, where SQLite would not)."""
 
+    def check(value: Decimal | int | str) -> Decimal:
+        try:
+            amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            amount = Decimal("NaN")
+        if (
+            not amount.is_finite()
+            or amount < 0
+            or amount >= limit
+            or amount != amount.quantize(Decimal("0.01"))
+        ):
+            raise ValueError(f"must be an amount from 0 to below {limit} with at most two decimals")
+        return amount.quantize(Decimal("0.01"))
 
-def _amount(value: Decimal | int | str) -> Decimal:
-    """A number or decimal string, at least 0, below 10^8, with at most two decimals."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        amount = Decimal("NaN")
-    if (
-        not amount.is_finite()
-        or amount < 0
-        or amount >= MAX_AMOUNT
-        or amount != amount.quantize(Decimal("0.01"))
-    ):
-        raise ValueError("must be an amount of at least 0 with at most two decimals")
-    return amount.quantize(Decimal("0.01"))
+    return AfterValidator(check)
 
 
 Title = Annotated[
@@ -94,14 +96,15 @@ Time = Annotated[
         examples=["2026-12-02T10:00:00+01:00"],
     ),
 ]
-Money = Annotated[
-    Decimal | StrictInt | StrictStr,
-    Field(description="a number or a decimal string", examples=["23.00"]),
-]
 Amount = Annotated[
     Decimal | StrictInt | StrictStr,
-    AfterValidator(_amount),
-    Field(description="a number or a decimal string, at least 0, at most two decimals"),
+    _amount_below(Decimal("100000000")),
+    Field(description="a number or a decimal string, 0 to below 10^8, at most two decimals"),
+]
+Hours = Annotated[
+    Decimal | StrictInt | StrictStr,
+    _amount_below(Decimal("1000000")),
+    Field(description="hours: a number or a decimal string, at most two decimals"),
 ]
 DateText = Annotated[
     StrictStr,
@@ -143,6 +146,11 @@ Code = Annotated[
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
         examples=["H.2.14"],
     ),
+]
+# The column holds 20 characters (a space's code 40).
+BuildingCode = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["HUB"]),
 ]
 Minutes = Annotated[StrictInt, Field(ge=0, le=60 * 24 * 366)]
 Feature = Annotated[StrictStr, Field(max_length=100), AfterValidator(_no_control)]
@@ -261,8 +269,8 @@ class SpaceRulesBody(Body):
     buffer_after_min: Annotated[StrictInt, Field(ge=0, le=1440)] | None = None
     required_qualification: QualificationCode | None = None
     allowed_tenants: list[StrictInt] | None = None
-    max_hours_per_week_per_tenant: Money | None = None
-    hourly_rate_eur: Money | None = None
+    max_hours_per_week_per_tenant: Hours | None = None
+    hourly_rate_eur: Amount | None = None
 
 
 class SpaceCreate(SpaceRulesBody):
@@ -283,10 +291,10 @@ class SpaceCreate(SpaceRulesBody):
 
     code: Code
     name: Name
-    building: Code
+    building: BuildingCode
     kind: Kind
     capacity: Annotated[StrictInt, Field(ge=0, le=100000)]
-    area_m2: Money
+    area_m2: Amount
     floor: Annotated[StrictInt, Field(ge=-10, le=200, description="0 = ground floor")] | None = None
     features: list[Feature] = []
     description: Notes | None = None
@@ -297,10 +305,10 @@ class SpacePatch(SpaceRulesBody):
 
     code: Code | None = None
     name: Name | None = None
-    building: Code | None = None
+    building: BuildingCode | None = None
     kind: Kind | None = None
     capacity: Annotated[StrictInt, Field(ge=0, le=100000)] | None = None
-    area_m2: Money | None = None
+    area_m2: Amount | None = None
     floor: Annotated[StrictInt, Field(ge=-10, le=200)] | None = None
     features: list[Feature] | None = None
     description: Notes | None = None
@@ -312,7 +320,7 @@ class BuildingCreate(Body):
         {"code": "LAB", "name": "Lab building", "address": "Zorgcampuslaan 12, 3590 Diepenbeek"}
     )
 
-    code: Code
+    code: BuildingCode
     name: Name
     address: Address | None = None
 
@@ -335,7 +343,7 @@ class ClosureCreate(Body):
     )
 
     space_id: StrictInt | None = None
-    building: Code | None = None
+    building: BuildingCode | None = None
     start: Time
     end: Annotated[Time, Field(description="as a date: that whole day included")]
     reason: Annotated[StrictStr, Field(max_length=200), AfterValidator(_no_control)] = ""
@@ -352,7 +360,7 @@ class TenantCreate(Body):
 
     name: Name
     vat_number: Vat | None = None
-    free_hours_month: Money | None = None
+    free_hours_month: Hours | None = None
     address: Address | None = None
 
 
@@ -361,7 +369,7 @@ class TenantPatch(Body):
 
     name: Name | None = None
     vat_number: Vat | None = None
-    free_hours_month: Money | None = None
+    free_hours_month: Hours | None = None
     address: Address | None = None
 
 
@@ -490,7 +498,7 @@ class NoQuery(Query):
 
 class SpaceQuery(Page):
     kind: Kind | None = None
-    building: Annotated[str, Field(max_length=40, description="a building code")] | None = None
+    building: Annotated[str, Field(max_length=20, description="a building code")] | None = None
     min_capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     feature: list[Annotated[str, Field(max_length=100)]] = Field(
         default=[], description="repeatable: spaces with every feature named"
