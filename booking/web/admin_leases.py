@@ -4,13 +4,12 @@ to when, at what rent; a new lease, ending one, the history per tenant or per sp
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from booking.clock import booking_now, campus_zone
 from booking.errors import DomainError
@@ -38,22 +37,6 @@ LEASE_STATUS_NAMES = {
     "running": _l("Running"),
     "ended": _l("Ended"),
 }
-
-
-@web.app_template_filter("eur")
-def eur(value: Decimal | float | int | None) -> str:
-    """Money as people here write it: € 1.234,56 in Dutch, €1,234.56 in English."""
-    if value is None:
-        return ""
-    return str(format_currency(Decimal(value), "EUR"))
-
-
-@web.app_template_filter("number")
-def number(value: Decimal | float | int | None) -> str:
-    """A quantity (m², hours) without trailing zeros: 12,5 in Dutch, 12.5 in English."""
-    if value is None:
-        return ""
-    return str(format_decimal(Decimal(str(value))))
 
 
 @web.app_template_filter("lease_status")
