@@ -51,6 +51,11 @@ def compile_all() -> None:
         folder = HERE / language / "LC_MESSAGES"
         with (folder / "messages.po").open("rb") as handle:
             catalog = read_po(handle)
+        # An untranslated plural is a tuple of empty strings, which write_mo would keep (and
+        # ngettext would then answer ""): leave it out, so that the English text is used.
+        for message in list(catalog):
+            if message.id and isinstance(message.string, tuple) and not any(message.string):
+                catalog.delete(message.id, context=message.context)
         with (folder / "messages.mo").open("wb") as handle:
             write_mo(handle, catalog)
 
