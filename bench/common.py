@@ -36,6 +36,23 @@ def timed(call: Callable[[], None], calls: int, warmup: int = 3) -> dict[str, fl
     return stats(samples)
 
 
+def timed_together(
+    calls: list[Callable[[], None]], rounds: int, warmup: int = 3
+) -> list[dict[str, float]]:
+    """Each call once per round, in turn: a shared machine's changing load falls on all of them
+    alike, so that their ratios hold even when the absolute times move."""
+    for _ in range(warmup):
+        for call in calls:
+            call()
+    samples: list[list[float]] = [[] for _ in calls]
+    for _ in range(rounds):
+        for call, taken in zip(calls, samples, strict=True):
+            started = time.perf_counter()
+            call()
+            taken.append(time.perf_counter() - started)
+    return [stats(taken) for taken in samples]
+
+
 @contextmanager
 def scratch_database(url: str | None) -> Iterator[str]:
     if url is None or url.startswith("sqlite"):
