@@ -41,9 +41,9 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from booking.api import api
 from booking.api.responses import Error
-from booking.api.schemas import NoQuery, field_errors
+from booking.api.schemas import MAX_ID, NoQuery, field_errors
 from booking.core.rules import RULE_ORDER
-from booking.errors import BadRequest
+from booking.errors import BadRequest, NotFound
 
 PREFIX = "/api/v1"
 WRITES = frozenset({"POST", "PATCH", "DELETE"})
@@ -148,6 +148,10 @@ def operation(
     def declare(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def run(**path: Any) -> Any:
+            if any(isinstance(value, int) and value > MAX_ID for value in path.values()):
+                # Ids are 32-bit columns: a larger number names nothing (and PostgreSQL
+                # would refuse to compare it).
+                raise NotFound("There is nothing at this address.")
             args = parse_query(spec.query)
             if query is not None:
                 path["args"] = args

@@ -268,7 +268,7 @@ class SpaceRulesBody(Body):
     buffer_before_min: Annotated[StrictInt, Field(ge=0, le=1440)] | None = None
     buffer_after_min: Annotated[StrictInt, Field(ge=0, le=1440)] | None = None
     required_qualification: QualificationCode | None = None
-    allowed_tenants: list[StrictInt] | None = None
+    allowed_tenants: list[Id] | None = None
     max_hours_per_week_per_tenant: Hours | None = None
     hourly_rate_eur: Amount | None = None
 
@@ -342,7 +342,7 @@ class ClosureCreate(Body):
         {"start": "2026-12-24T12:00", "end": "2026-12-26", "reason": "Christmas"},
     )
 
-    space_id: StrictInt | None = None
+    space_id: Id | None = None
     building: BuildingCode | None = None
     start: Time
     end: Annotated[Time, Field(description="as a date: that whole day included")]

@@ -76,3 +76,67 @@ def test_closures_of_a_space_that_does_not_exist_are_404(manager_api):
 
     assert answer.status_code == 404
     assert error(answer)["code"] == "not_found"
+
+
+BIG = 2**40
+
+
+def test_a_tenant_id_beyond_the_id_column_is_400_not_500(manager_api, make_space):
+    space = make_space()
+
+    answer = manager_api.patch(f"/spaces/{space.id}", json={"allowed_tenants": [-(BIG), 6161]})
+
+    assert answer.status_code == 400
+    assert any(name.startswith("allowed_tenants") for name in error(answer)["details"]["fields"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"/spaces/{BIG}", None),
+        ("PATCH", f"/spaces/{BIG}", {"capacity": 3}),
+        ("GET", f"/spaces/{BIG}/availability?from=2026-12-02&to=2026-12-02", None),
+        ("DELETE", f"/closures/{BIG}", None),
+        ("GET", f"/tenants/{BIG}", None),
+        ("GET", f"/users/{BIG}", None),
+        ("DELETE", f"/users/{BIG}/qualifications/cleanroom-gowning", None),
+        ("GET", f"/leases/{BIG}", None),
+    ],
+)
+def test_an_id_beyond_the_id_column_in_the_path_is_404(manager_api, method, path, body):
+    answer = manager_api.client.open(
+        "/api/v1" + path, method=method, json=body, headers=manager_api._headers()
+    )
+
+    assert answer.status_code == 404
+    assert error(answer)["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"space_id": BIG, "start": "2026-12-24", "end": "2026-12-24"},
+        {"space_id": -BIG, "start": "2026-12-24", "end": "2026-12-24"},
+    ],
+)
+def test_a_closure_of_a_space_id_beyond_the_column_is_400(manager_api, body):
+    answer = manager_api.post("/closures", json=body)
+
+    assert answer.status_code == 400
+
+
+def test_moving_a_booking_to_a_space_id_beyond_the_column_is_not_a_500(manager_api, make_space):
+    space = make_space()
+    booking = manager_api.post(
+        "/bookings",
+        json={
+            "space_id": space.id,
+            "start": "2026-12-02T10:00",
+            "end": "2026-12-02T11:00",
+            "title": "x",
+        },
+    ).get_json()
+
+    answer = manager_api.patch(f"/bookings/{booking['id']}", json={"space_id": BIG})
+
+    assert answer.status_code in (400, 404)
