@@ -142,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             ]
             database = "PostgreSQL" if options.database else "SQLite"
             print(f"schemathesis on {database}: {' '.join(command[1:3])} …", flush=True)
-            status = subprocess.call(command)
+            # st keeps a cache of its own in the working directory: not in the checkout.
+            with tempfile.TemporaryDirectory(prefix="booking-st-") as workdir:
+                status = subprocess.call(command, cwd=workdir)
         finally:
             server.shutdown()
             with app.app_context():
