@@ -45,13 +45,19 @@ def _bad(field: str, message: str, problem: str = "invalid") -> BadRequest:
     return BadRequest(message, details={"fields": {field: problem}})
 
 
+# The columns' capacity: NUMERIC(10, 2), and NUMERIC(8, 2) for the weekly hours.
+_BELOW = {"max_hours_per_week_per_tenant": Decimal("1000000")}
+_DEFAULT_BELOW = Decimal("100000000")
+
+
 def _decimal(field: str, value: Any) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise _bad(field, f"{field} must be a number.") from None
-    if not number.is_finite() or number < 0 or number > Decimal("100000000"):
-        raise _bad(field, f"{field} must be a number from 0 up.", "range")
+    below = _BELOW.get(field, _DEFAULT_BELOW)
+    if not number.is_finite() or number < 0 or number >= below:
+        raise _bad(field, f"{field} must be a number from 0 to below {below:,}.", "range")
     if number != number.quantize(Decimal("0.01")):
         raise _bad(field, f"{field} has at most two decimals.", "precision")
     return number
