@@ -490,7 +490,11 @@ def _raise_lost_race(err: Exception) -> None:
     raise err
 
 
-def _grow_longest_busy(session: Session, space_id: int, minutes: int) -> None:
+def _grow_longest_busy(session: Session, space_id: int, minutes: int, known: int) -> None:
+    """Raise the space's longest busy time to ``minutes``; ``known`` is the value lock_space()
+    read under the lock, so nothing needs writing when the new bookings are not longer."""
+    if minutes <= known:
+        return
     session.execute(
         update(Space)
         .where(Space.id == space_id, Space.longest_busy_min < minutes)
@@ -544,9 +548,11 @@ def _longest_minutes(bookings: Sequence[Booking]) -> int:
     )
 
 
-def _flush(session: Session, view: SpaceView, bookings: Sequence[Booking]) -> None:
+def _flush(
+    session: Session, view: SpaceView, bookings: Sequence[Booking], longest: int
+) -> None:
     if bookings:
-        _grow_longest_busy(session, view.id, _longest_minutes(bookings))
+        _grow_longest_busy(session, view.id, _longest_minutes(bookings), longest)
     try:
         session.flush()
     except (IntegrityError, OperationalError) as err:
@@ -566,7 +572,7 @@ def book(session: Session, actor: User, request: BookingRequest, clock: Clock) -
         raise error
     booking = _new_booking(actor, view, request, request.start, request.end)
     session.add(booking)
-    _flush(session, view, [booking])
+    _flush(session, view, [booking], longest)
     audit.record(session, actor, "booking.create", "booking", booking.id, status=booking.status)
     notifications.booked(session, [booking])
     return booking
@@ -653,7 +659,7 @@ def book_series(
         )
     except (IntegrityError, OperationalError) as err:
         _raise_lost_race(err)
-    _grow_longest_busy(session, view.id, _longest_minutes(bookings))
+    _grow_longest_busy(session, view.id, _longest_minutes(bookings), longest)
     audit.record(
         session,
         actor,
@@ -727,7 +733,7 @@ def change(
     booking.sequence += 1
     if moved:
         view = catalog_service.load(session).by_id[booking.space_id]
-        _flush(session, view, [booking])
+        _flush(session, view, [booking], longest)
     else:
         session.flush()
     audit.record(session, actor, "booking.change", "booking", booking.id, moved=moved)

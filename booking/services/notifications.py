@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from booking.errors import Forbidden
 from booking.models import Booking, OutboxMessage, User
+from booking.services import catalog as catalog_service
 from booking.services import paging
 from booking.services.feeds import FeedSettings, booking_calendar
 
@@ -211,6 +212,7 @@ def _when(group: _Group, language: str, tz: ZoneInfo) -> str:
 
 
 def _compose(
+    session: Session,
     kind: str,
     recipient: User,
     group: _Group,
@@ -224,8 +226,12 @@ def _compose(
     subject_text, lead = _BOOKING_TEXTS[kind][language]
     title = booking.title
     subject = subject_text.format(title=title, when=when)
-    space = booking.space
-    place = f"{space.name} ({space.code}), {space.building.name}"
+    # The catalog is already read in this transaction (for the .ics): no space row to load.
+    view = catalog_service.load(session).by_id.get(booking.space_id)
+    if view is not None:
+        place = f"{view.name} ({view.code}), {view.building_name}"
+    else:
+        place = f"{booking.space.name} ({booking.space.code}), {booking.space.building.name}"
     lines = [
         f"{recipient.name},",
         "",
@@ -287,12 +293,12 @@ def _send_about(
         ics = booking_calendar(session, booking, method=method, settings=settings).decode()
         booker = booking.user
         if reachable(booker):
-            subject, body = _compose(kind, booker, group, settings, reason)
+            subject, body = _compose(session, kind, booker, group, settings, reason)
             _queue(session, booker, subject, body, ics=ics, booking_id=booking.id)
         for manager in staff:
             if manager.id == booker.id:
                 continue
-            subject, body = _compose("to_approve", manager, group, settings, None)
+            subject, body = _compose(session, "to_approve", manager, group, settings, None)
             _queue(session, manager, subject, body, ics=ics, booking_id=booking.id)
     session.flush()
 
