@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from booking.api.cursors import sign
 from booking.api.schemas import MAX_ID, MAX_LIMIT
 from booking.errors import BadRequest
 
@@ -52,7 +53,8 @@ def time_arg(
 
 
 def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
-    return {"items": items, "next_cursor": next_cursor}
+    """A list's answer; the services' cursor goes out signed (Page.cursor checks it back)."""
+    return {"items": items, "next_cursor": sign(next_cursor) if next_cursor else None}
 
 
 def offset_cursor(cursor: str | None) -> int:

@@ -482,11 +482,22 @@ Day = Annotated[
 ]
 
 
+def _given_cursor(value: str) -> str:
+    from booking.api.cursors import unsign
+
+    plain = unsign(value)
+    if plain is None:
+        raise ValueError("this cursor was not given by the API")
+    return plain
+
+
 class Page(Query):
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="items per page")] = 50
     cursor: (
         Annotated[
-            str, Field(max_length=200, description="`next_cursor` of the previous page, as given")
+            str,
+            Field(max_length=200, description="`next_cursor` of the previous page, as given"),
+            AfterValidator(_given_cursor),
         ]
         | None
     ) = None

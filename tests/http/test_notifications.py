@@ -391,7 +391,7 @@ def test_only_the_manager_reads_the_outbox(api_as, make_user, role):
 def test_a_bad_outbox_cursor_is_a_bad_request(api_as, campus):
     answer = api_as(campus["manager"]).get("/outbox?cursor=not-ours")
     assert answer.status_code == 400
-    assert answer.get_json()["error"]["details"]["fields"] == {"cursor": "invalid"}
+    assert set(answer.get_json()["error"]["details"]["fields"]) == {"cursor"}
 
 
 # ---------------------------------------------------------------------------------------------
