@@ -366,60 +366,50 @@ def admin_user_deactivate(user_id: int) -> Any:
             more=more is not None,
             button=EmptyForm(),
         )
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    name = user.name
-    try:
-        people_service.update_user(
-            session,
-            me(),
-            user_id,
-            people_service.UserChange(active=False, fields=frozenset({"active"})),
-            now=booking_now(),
-        )
-    except DomainError as err:
-        db.session.rollback()
-        show_on(None, err)
-        return redirect(url_for("web.admin_user", user_id=user_id))
-    db.session.commit()
-    flash(
-        _(
+    return _set_active(
+        user,
+        active=False,
+        done=_(
             "%(name)s can no longer sign in, and their bookings from now on were cancelled.",
-            name=name,
+            name=user.name,
         ),
-        "success",
     )
-    return redirect(url_for("web.admin_user", user_id=user_id))
 
 
 @web.post("/admin/users/<int:user_id>/reactivate")
 @people_admin
 def admin_user_reactivate(user_id: int) -> Any:
-    session = current_session()
-    user = people_service.get_user(session, me(), user_id)
+    user = people_service.get_user(current_session(), me(), user_id)
+    return _set_active(
+        user,
+        active=True,
+        done=_(
+            "%(name)s can sign in again. Bookings cancelled at the deactivation stay cancelled.",
+            name=user.name,
+        ),
+        conflict=_("Someone whose data was removed cannot come back."),
+    )
+
+
+def _set_active(user: User, *, active: bool, done: str, conflict: str | None = None) -> Any:
+    """Deactivate or reactivate (a POST with its CSRF token), then back to the person's page."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    name = user.name
+    user_id = user.id
     try:
         people_service.update_user(
-            session,
+            current_session(),
             me(),
             user_id,
-            people_service.UserChange(active=True, fields=frozenset({"active"})),
+            people_service.UserChange(active=active, fields=frozenset({"active"})),
             now=booking_now(),
         )
     except DomainError as err:
         db.session.rollback()
-        show_on(None, err, conflict=_("Someone whose data was removed cannot come back."))
+        show_on(None, err, conflict=conflict)
         return redirect(url_for("web.admin_user", user_id=user_id))
     db.session.commit()
-    flash(
-        _(
-            "%(name)s can sign in again. Bookings cancelled at the deactivation stay cancelled.",
-            name=name,
-        ),
-        "success",
-    )
+    flash(done, "success")
     return redirect(url_for("web.admin_user", user_id=user_id))
 
 
