@@ -429,6 +429,20 @@ def invite(session: Session, actor: User | None, user: User, links: LinkSettings
     audit.record(session, actor, "user.invite", "user", user.id)
 
 
+def invite_again(session: Session, actor: User, user_id: int, links: LinkSettings) -> User:
+    """A new invitation for someone who has not chosen a password yet (the first link lasts 7
+    days): the manager, or the tenant admin of the person's tenant."""
+    user = get_user(session, actor, user_id)
+    if not manages_user(actor, user):
+        raise Forbidden("Only the campus manager or the tenant's admin can invite this person.")
+    if not user.active or user.anonymised_at is not None:
+        raise Conflict("This person is deactivated: reactivate them first.")
+    if user.password_hash:
+        raise Conflict("This person has a password already; they can ask for a new one.")
+    invite(session, actor, user, links)
+    return user
+
+
 @dataclass(frozen=True)
 class UserChange:
     name: str | None = None

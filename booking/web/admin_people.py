@@ -245,11 +245,7 @@ def admin_user_new() -> Any:
             role=form.role.data or "member",
             tenant_id=_tenant_of(form),
             language=form.language.data or "nl",
-            invite_with=LinkSettings(
-                secret=str(current_app.config["SECRET_KEY"]),
-                base_url=str(current_app.config["BOOKING_BASE_URL"]),
-                now=datetime.now(UTC),
-            ),
+            invite_with=_links(),
         )
     except DomainError as err:
         db.session.rollback()
@@ -374,6 +370,33 @@ def admin_user_deactivate(user_id: int) -> Any:
             name=user.name,
         ),
     )
+
+
+def _links() -> LinkSettings:
+    return LinkSettings(
+        secret=str(current_app.config["SECRET_KEY"]),
+        base_url=str(current_app.config["BOOKING_BASE_URL"]),
+        now=datetime.now(UTC),
+    )
+
+
+@web.post("/admin/users/<int:user_id>/invite")
+@people_admin
+def admin_user_invite(user_id: int) -> Any:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        user = people_service.invite_again(current_session(), me(), user_id, _links())
+    except DomainError as err:
+        db.session.rollback()
+        show_on(
+            None, err, conflict=_("This person is deactivated or has chosen a password already.")
+        )
+        return redirect(url_for("web.admin_user", user_id=user_id))
+    address = user.email
+    db.session.commit()
+    flash(_("A new invitation went to %(email)s.", email=address), "success")
+    return redirect(url_for("web.admin_user", user_id=user_id))
 
 
 @web.post("/admin/users/<int:user_id>/reactivate")

@@ -359,6 +359,32 @@ def test_the_manager_invites_someone_who_gets_an_email(client, session, manager,
     assert "uitgenodigd" in html
 
 
+def test_someone_without_a_password_can_be_invited_again_and_no_one_else(
+    client, session, manager, tenant, make_user
+):
+    invited = make_user(email="lotte@cellforge.example", tenant=tenant, password_hash=None)
+    settled = make_user(email="jan@cellforge.example", tenant=tenant)
+    session.commit()
+    page = text(client.get(f"/admin/users/{invited.id}"))
+    assert "Stuur de uitnodiging opnieuw" in page
+    assert "Stuur de uitnodiging opnieuw" not in text(client.get(f"/admin/users/{settled.id}"))
+    token = token_of(client, f"/admin/users/{invited.id}")
+
+    answer = client.post(f"/admin/users/{invited.id}/invite", data={"csrf_token": token})
+    told = text(client.get(answer.headers["Location"]))
+    refused = client.post(f"/admin/users/{settled.id}/invite", data={"csrf_token": token})
+    refusal = text(client.get(refused.headers["Location"]))
+    forged = client.post(f"/admin/users/{invited.id}/invite", data={})
+
+    assert answer.status_code == 302
+    assert "Er is een nieuwe uitnodiging verstuurd naar lotte@cellforge.example." in told
+    assert count(session, OutboxMessage, OutboxMessage.to == "lotte@cellforge.example") == 1
+    assert refused.status_code == 302
+    assert "al een wachtwoord gekozen" in refusal
+    assert count(session, OutboxMessage, OutboxMessage.to == "jan@cellforge.example") == 0
+    assert forged.status_code == 400
+
+
 def test_user_errors_keep_what_was_typed(client, session, manager, tenant, scene):
     token = token_of(client, "/admin/users/new")
     base = {"csrf_token": token, "name": "Tom Typ", "role": "member", "language": "nl"}
