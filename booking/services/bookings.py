@@ -548,9 +548,7 @@ def _longest_minutes(bookings: Sequence[Booking]) -> int:
     )
 
 
-def _flush(
-    session: Session, view: SpaceView, bookings: Sequence[Booking], longest: int
-) -> None:
+def _flush(session: Session, view: SpaceView, bookings: Sequence[Booking], longest: int) -> None:
     if bookings:
         _grow_longest_busy(session, view.id, _longest_minutes(bookings), longest)
     try:
