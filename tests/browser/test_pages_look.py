@@ -45,9 +45,38 @@ TENANT_ADMIN_PAGES = [
 ]
 
 
+SIGNED_OUT_PAGES = [
+    ("login", "/login"),
+    ("reset", "/reset"),
+    ("reset-bad-link", "/reset/no-such-link"),
+    ("api-docs", "/api/docs"),
+]
+
+
+def _first_booking(page) -> str:
+    """The member's next booking, as the home page links to it."""
+    page.goto("/")
+    href = page.locator("main a[href^='/bookings/']").first.get_attribute("href")
+    assert href, "the member has no upcoming booking on /"
+    return href
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_every_page_looks_right_and_passes_axe(new_page, output_dir, width):
     problems = {}
+    member = new_page("member@demo.example", width=width)
+    signed_out = new_page(width=width)
+    for page, pages in (
+        (member, [("booking", _first_booking(member))]),
+        (signed_out, SIGNED_OUT_PAGES),
+    ):
+        for name, path in pages:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            screenshot(page, output_dir, f"{name}-{width}")
+            found = axe_violations(page)
+            if found:
+                problems[name] = [(v["id"], v["impact"], v["nodes"][0]["html"]) for v in found]
     for email, pages in (
         ("member@demo.example", MEMBER_PAGES),
         ("manager@demo.example", MANAGER_PAGES),
