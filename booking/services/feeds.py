@@ -312,6 +312,38 @@ def _read_rows(session: Session, where: ColumnElement[bool]) -> list[_Row]:
     return [_Row(*row) for row in session.execute(_rows_query(where))]
 
 
+def _row_of(booking: Booking) -> _Row:
+    """The row _rows_query would read, from a booking (and its series and booker) in memory."""
+    series = booking.series
+    return _Row(
+        booking.id,
+        booking.series_id,
+        booking.occurrence_start,
+        booking.space_id,
+        booking.user_id,
+        booking.tenant_id,
+        booking.title,
+        booking.notes,
+        booking.start,
+        booking.end,
+        booking.status,
+        booking.sequence,
+        booking.cancelled_at,
+        booking.decided_at,
+        booking.created_at,
+        booking.updated_at,
+        booking.user.name,
+        series.space_id if series is not None else None,
+        series.title if series is not None else None,
+        series.rrule if series is not None else None,
+        series.first_start if series is not None else None,
+        series.first_end if series is not None else None,
+        series.sequence if series is not None else None,
+        series.created_at if series is not None else None,
+        series.updated_at if series is not None else None,
+    )
+
+
 _Condition = Callable[[_BookingEntity], ColumnElement[bool]]
 
 
@@ -699,9 +731,16 @@ def booking_version(
 
 
 def _one_booking_events(
-    session: Session, booking: Booking, settings: FeedSettings, language: str
+    session: Session,
+    booking: Booking,
+    settings: FeedSettings,
+    language: str,
+    every: Sequence[Booking] | None = None,
 ) -> tuple[list[CalendarEvent], list[_Row], _Events]:
-    rows = _read_rows(session, _booking_where(booking))
+    if every is not None:
+        rows = [_row_of(b) for b in every]
+    else:
+        rows = _read_rows(session, _booking_where(booking))
     builder = _Events(
         settings=settings,
         catalog=catalog_service.load(session),
@@ -758,6 +797,7 @@ def booking_calendar(
     method: str,
     settings: FeedSettings | None = None,
     stamp: datetime | None = None,
+    every: Sequence[Booking] | None = None,
 ) -> bytes:
     """The booking as an e-mail attachment: ``method`` "REQUEST" or "CANCEL" (RFC 5546).
 
@@ -768,14 +808,17 @@ def booking_calendar(
     moment), so that clients drop that date and keep the rest. UIDs and SEQUENCE are the
     feeds' own, so that the attachment and a subscribed feed update one event.
     ``settings`` defaults to the Flask app's BOOKING_TIMEZONE and BOOKING_BASE_URL; ``stamp``
-    (DTSTAMP) to the real clock.
+    (DTSTAMP) to the real clock. ``every``: the caller holds every booking of the booking's
+    series (or the booking alone) in memory, as just created: they are not read back.
     """
     method = method.upper()
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
     settings = settings or _app_settings()
     stamp = stamp or datetime.now(UTC)
-    events, rows, builder = _one_booking_events(session, booking, settings, booking.user.language)
+    events, rows, builder = _one_booking_events(
+        session, booking, settings, booking.user.language, every
+    )
     title = booking.series.title if booking.series is not None else booking.title
     people = _people(booking, settings)
     if people is not None:

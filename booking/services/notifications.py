@@ -284,13 +284,22 @@ def _send_about(
     *,
     reason: str | None = None,
     managers: bool = False,
+    new: Sequence[Booking] | None = None,
 ) -> None:
-    """Queue the booker's e-mail of `kind` for each group (and the managers' `to_approve`)."""
+    """Queue the booker's e-mail of `kind` for each group (and the managers' `to_approve`).
+    ``new``: bookings just created, every one of their series: the calendars are built from
+    them instead of being read back."""
     staff = _managers(session) if managers else []
     for group in groups:
         method = "CANCEL" if kind in _CANCEL_KINDS else "REQUEST"
         booking = group.first
-        ics = booking_calendar(session, booking, method=method, settings=settings).decode()
+        every = None
+        if new is not None:
+            every = [b for b in new if b.series_id == booking.series_id and b.series_id is not None]
+            every = every or [booking]
+        ics = booking_calendar(
+            session, booking, method=method, settings=settings, every=every
+        ).decode()
         booker = booking.user
         if reachable(booker):
             subject, body = _compose(session, kind, booker, group, settings, reason)
@@ -324,9 +333,18 @@ def booked(
     confirmed = [b for b in bookings if b.status == "confirmed"]
     ready = _settings(settings)
     if confirmed:
-        _send_about(session, "confirmed", _groups(confirmed, whole_series=True), ready)
+        _send_about(
+            session, "confirmed", _groups(confirmed, whole_series=True), ready, new=bookings
+        )
     if pending:
-        _send_about(session, "pending", _groups(pending, whole_series=True), ready, managers=True)
+        _send_about(
+            session,
+            "pending",
+            _groups(pending, whole_series=True),
+            ready,
+            managers=True,
+            new=bookings,
+        )
 
 
 def booking_changed(

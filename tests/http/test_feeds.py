@@ -663,6 +663,38 @@ def test_booking_calendar_requests_and_cancels_a_single_booking(
     assert (str(cancelled["STATUS"]), int(cancelled["SEQUENCE"])) == ("CANCELLED", 1)
 
 
+def test_the_mail_of_a_new_series_carries_what_the_database_holds(
+    app, session, make_space, make_user, make_booking, api_as
+):
+    """The booking e-mail builds its calendar from the bookings just inserted (no read back);
+    it must say exactly what reading them back would say, a skipped date included."""
+    from booking.models import OutboxMessage
+
+    member, space = make_user(), make_space()
+    make_booking(space, make_user(), local("2027-03-24", "10:00"), local("2027-03-24", "11:00"))
+    session.commit()
+    made = book(
+        api_as(member), space, "2027-03-10", "10:00", "11:00", title="Weekly",
+        recurrence={"rrule": "FREQ=WEEKLY;COUNT=5", "skip_conflicts": True},
+    )  # fmt: skip
+    mailed = session.scalar(select(OutboxMessage.ics).where(OutboxMessage.to == member.email))
+    booking = session.get(Booking, made["bookings"][0]["id"])
+    with app.test_request_context():
+        read_back = feed_service.booking_calendar(session(), booking, method="REQUEST")
+
+    def shown(data: bytes) -> list[dict[str, str]]:
+        return [
+            {name: str(value) for name, value in e.property_items(recursive=False, sorted=False)}
+            | {"DTSTAMP": ""}
+            for e in events(data)
+        ]
+
+    assert shown(mailed.encode()) == shown(read_back)
+    (master,) = events(read_back)
+    assert "RRULE" in master and "ORGANIZER" in master
+    assert master.decoded("EXDATE").dts[0].dt == local("2027-03-24", "10:00")
+
+
 def test_booking_calendar_cancels_one_occurrence_of_a_running_series(
     app, session, make_space, make_user, api_as
 ):
