@@ -32,6 +32,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         os.makedirs(app.instance_path, exist_ok=True)
 
+    if app.config["BOOKING_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["BOOKING_PROXIES"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(resource_dir("migrations")), compare_type=True, render_as_batch=True

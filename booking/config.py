@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "BOOKING_SELLER_ADDRESS": None,
     "BOOKING_SELLER_IBAN": None,
     "REDIS_URL": None,
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host: the
+    # client's address (per-address sign-in limits) and the scheme are taken from them.
+    "BOOKING_PROXIES": 0,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_WRITES": "120 per minute",
     "RATELIMIT_SIGNIN": "10 per minute",
@@ -41,6 +44,16 @@ def _as_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() not in {"0", "false", "no", "off", ""}
+
+
+def _whole_number(settings: Mapping[str, Any], name: str) -> int:
+    try:
+        number = int(str(settings[name]).strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ConfigError(f"{name} must be a whole number from 0 up, not {settings[name]!r}.")
+    return number
 
 
 def normalise_database_url(url: str) -> str:
@@ -78,7 +91,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         )
         settings["SECRET_KEY"] = secrets.token_hex(32)
 
-    settings["MAIL_PORT"] = int(settings["MAIL_PORT"])
+    settings["MAIL_PORT"] = _whole_number(settings, "MAIL_PORT")
+    settings["BOOKING_PROXIES"] = _whole_number(settings, "BOOKING_PROXIES")
     settings["RATELIMIT_ENABLED"] = _as_bool(settings["RATELIMIT_ENABLED"])
     settings["BOOKING_BASE_URL"] = str(settings["BOOKING_BASE_URL"]).rstrip("/")
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"

@@ -57,3 +57,9 @@ def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/booking.db")
     assert app.instance_path in app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "1.5"])
+def test_a_count_that_is_not_a_whole_number_is_refused_by_name(value, tmp_path):
+    with pytest.raises(ConfigError, match="BOOKING_PROXIES"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "BOOKING_PROXIES": value})

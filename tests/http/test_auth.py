@@ -547,3 +547,23 @@ def test_the_reset_pages_speak_dutch_first_and_english_on_request(client):
     assert "This link does not work (any more)" in broken.text
     nothing = client.post("/reset?lang=en", data={"csrf_token": csrf_token(english)})
     assert "Please fill in this field." in nothing.text
+
+
+def test_behind_a_proxy_the_limit_counts_the_forwarded_client_address(limited_app):
+    client = limited_app(RATELIMIT_SIGNIN_IP="2 per minute", BOOKING_PROXIES=1).test_client()
+
+    def attempt(forwarded_for: str) -> Any:
+        return client.post(
+            "/api/v1/auth/tokens",
+            json={"email": "guess@qualiva.example", "password": "x"},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},  # the proxy, the same for everyone
+            headers={"X-Forwarded-For": forwarded_for},
+        )
+
+    failures = [attempt("203.0.113.5") for _ in range(2)]
+    blocked = attempt("203.0.113.5")
+    someone_else = attempt("198.51.100.7")
+
+    assert [f.status_code for f in failures] == [401, 401]
+    _assert_rate_limited(blocked)
+    assert someone_else.status_code == 401
