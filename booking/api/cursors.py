@@ -26,6 +26,7 @@ def sign(plain: str) -> str:
 def unsign(cursor: str) -> str | None:
     """The service's cursor inside ``cursor``, or None when the API did not make it."""
     plain, separator, mac = cursor.rpartition(_SEPARATOR)
-    if not separator or not plain or not hmac.compare_digest(mac, _mac(plain)):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    if not separator or not plain or not hmac.compare_digest(mac.encode(), _mac(plain).encode()):
         return None
     return plain

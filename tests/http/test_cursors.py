@@ -31,8 +31,9 @@ def test_a_cursor_made_or_edited_by_hand_is_a_bad_request(api_as, make_user, mak
     given = api.get("/tenants?limit=1").get_json()["next_cursor"]
     plain, _, mac = given.rpartition("~")
 
-    for forged in (plain, f"{plain}~{mac[::-1]}", f"{plain}x~{mac}", "o1", "~", given + "A"):
-        answer = api.get(f"/tenants?limit=1&cursor={forged}")
+    odd = ("^-Öq𖔸bK[°~v¿", f"{plain}~{mac[:-1]}é")
+    for forged in (plain, f"{plain}~{mac[::-1]}", f"{plain}x~{mac}", "o1", "~", given + "A", *odd):
+        answer = api.get("/tenants", query_string={"limit": 1, "cursor": forged})
         assert answer.status_code == 400, forged
         assert set(answer.get_json()["error"]["details"]["fields"]) == {"cursor"}
     assert api.get(f"/tenants?limit=1&cursor={given}").status_code == 200
