@@ -312,9 +312,10 @@ def _read_rows(session: Session, where: ColumnElement[bool]) -> list[_Row]:
     return [_Row(*row) for row in session.execute(_rows_query(where))]
 
 
-def _row_of(booking: Booking) -> _Row:
-    """The row _rows_query would read, from a booking (and its series and booker) in memory."""
-    series = booking.series
+def _row_of(booking: Booking, booker: str, series: Series | None) -> _Row:
+    """The row _rows_query would read, from a booking (its booker's name, its series) in
+    memory. The caller passes the booker and series it holds: reaching them through each
+    booking's relationships costs an identity-map lookup per booking."""
     return _Row(
         booking.id,
         booking.series_id,
@@ -332,7 +333,7 @@ def _row_of(booking: Booking) -> _Row:
         booking.decided_at,
         booking.created_at,
         booking.updated_at,
-        booking.user.name,
+        booker,
         series.space_id if series is not None else None,
         series.title if series is not None else None,
         series.rrule if series is not None else None,
@@ -738,7 +739,8 @@ def _one_booking_events(
     every: Sequence[Booking] | None = None,
 ) -> tuple[list[CalendarEvent], list[_Row], _Events]:
     if every is not None:
-        rows = [_row_of(b) for b in every]
+        booker, series = booking.user.name, booking.series
+        rows = [_row_of(b, booker, series) for b in every]
     else:
         rows = _read_rows(session, _booking_where(booking))
     builder = _Events(
