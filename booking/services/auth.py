@@ -15,7 +15,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking.errors import BadRequest, Unauthenticated
@@ -91,7 +91,17 @@ def resolve_token(session: Session, token: str) -> tuple[User, ApiToken] | None:
     """The user of a live token, or None (unknown, expired, revoked, user deactivated)."""
     if len(token) > 200:
         return None
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    # One statement for the token, its user, tenant and qualifications (every API request
+    # pays it; the relationships' own loading would add a second round trip).
+    record = (
+        session.scalars(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user).joinedload(User.qualifications))
+            .where(ApiToken.token_hash == _digest(token))
+        )
+        .unique()
+        .one_or_none()
+    )
     if record is None or record.revoked_at is not None:
         return None
     if record.expires_at <= datetime.now(UTC) or not record.user.active:
@@ -132,7 +142,7 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     number = int(user_id)
     if not 0 < number <= _MAX_ID:
         return None
-    user = session.get(User, number)
+    user = session.get(User, number, options=[joinedload(User.qualifications)])
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user
