@@ -54,15 +54,18 @@ def timed_together(
 
 
 @contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
+def scratch_database(url: str | None, prefix: str = "bench") -> Iterator[str]:
+    """A new empty database, dropped afterwards: a SQLite file in a temporary folder (or the
+    SQLite URL given), or a database of its own on the PostgreSQL server of `url`. The test
+    suite and the fuzz run make theirs here too."""
     if url is None or url.startswith("sqlite"):
         with tempfile.TemporaryDirectory() as folder:
-            yield url or f"sqlite:///{Path(folder) / 'bench.db'}"
+            yield url or f"sqlite:///{Path(folder) / f'{prefix}.db'}"
         return
     from booking.config import normalise_database_url
 
     base = make_url(normalise_database_url(url))
-    name = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bench.common import scratch_database
 from booking import create_app
 from booking.extensions import db
 
@@ -25,19 +24,8 @@ ON_PG = bool(os.environ.get("TEST_DATABASE_URL"))
 
 
 def _postgres_database() -> Iterator[str]:
-    from booking.config import normalise_database_url
-
-    base = make_url(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
-    name = f"booking_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(os.environ["TEST_DATABASE_URL"], prefix="booking_test") as url:
+        yield url
 
 
 def fresh_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:

@@ -21,15 +21,14 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+
+from bench.common import scratch_database
 
 NOW = "2026-12-01T09:00:00+01:00"
 CHECKS = (
@@ -38,34 +37,6 @@ CHECKS = (
     "content_type_conformance",
     "response_schema_conformance",
 )
-
-
-@contextmanager
-def scratch_database(server: str | None) -> Iterator[str]:
-    """A new empty database: a SQLite file, or one on the PostgreSQL server `server`."""
-    if server is None:
-        folder = tempfile.mkdtemp(prefix="booking-fuzz-")
-        try:
-            yield f"sqlite:///{folder}/fuzz.db"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from booking.config import normalise_database_url
-
-    base = make_url(normalise_database_url(server))
-    name = f"booking_fuzz_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _post_json(url: str, data: dict[str, str]) -> dict[str, str]:
@@ -95,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from booking.services import demo
 
     started = time.monotonic()
-    with scratch_database(options.database) as url:
+    with scratch_database(options.database, prefix="booking_fuzz") as url:
         app = create_app(
             {
                 "DATABASE_URL": url,
