@@ -231,13 +231,16 @@ def occupancy(args: OccupancyQuery) -> Any:
 # Utilisation
 
 
-def _item_json(item: UtilisationItem, group_by: str) -> dict[str, Any]:
-    data: dict[str, Any]
+def _group_json(item: Any, group_by: str) -> dict[str, Any]:
+    """What names an item's group: the space (id, code, name), or the kind or building."""
     if group_by == "space":
         assert item.space is not None
-        data = {"space_id": item.key, "code": item.space.code, "name": item.space.name}
-    else:
-        data = {group_by: item.key}
+        return {"space_id": item.key, "code": item.space.code, "name": item.space.name}
+    return {group_by: item.key}
+
+
+def _item_json(item: UtilisationItem, group_by: str) -> dict[str, Any]:
+    data = _group_json(item, group_by)
     data.update(
         booked_hours=item.booked_hours,
         open_hours=item.open_hours,
@@ -562,12 +565,7 @@ def cancellation_columns(group_by: str) -> list[str]:
 
 
 def cancellation_json(item: report_service.CancellationItem, group_by: str) -> dict[str, Any]:
-    data: dict[str, Any]
-    if group_by == "space":
-        assert item.space is not None
-        data = {"space_id": item.key, "code": item.space.code, "name": item.space.name}
-    else:
-        data = {group_by: item.key}
+    data = _group_json(item, group_by)
     data.update(
         bookings=item.bookings,
         cancelled=item.cancelled,
