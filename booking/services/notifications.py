@@ -227,11 +227,9 @@ def _compose(
     title = booking.title
     subject = subject_text.format(title=title, when=when)
     # The catalog is already read in this transaction (for the .ics): no space row to load.
-    view = catalog_service.load(session).by_id.get(booking.space_id)
-    if view is not None:
-        place = f"{view.name} ({view.code}), {view.building_name}"
-    else:
-        place = f"{booking.space.name} ({booking.space.code}), {booking.space.building.name}"
+    # (The catalog holds every space, retired ones included.)
+    view = catalog_service.load(session).by_id[booking.space_id]
+    place = f"{view.name} ({view.code}), {view.building_name}"
     lines = [
         f"{recipient.name},",
         "",
