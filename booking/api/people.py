@@ -3,10 +3,10 @@ and 4). Who may do what is decided in services/people.py; here: parse, call, ser
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import jsonify
 
 from booking.api import api, current_user
 from booking.api.openapi import operation
@@ -184,11 +184,7 @@ def create_user(data: UserCreate) -> Any:
         tenant_id=data.tenant_id,
         password=data.password,
         language=data.language,
-        invite_with=LinkSettings(
-            secret=str(current_app.config["SECRET_KEY"]),
-            base_url=str(current_app.config["BOOKING_BASE_URL"]),
-            now=datetime.now(UTC),
-        ),
+        invite_with=LinkSettings.of_app(),
     )
     answer = user_json(user)
     db.session.commit()

@@ -170,6 +170,17 @@ class LinkSettings:
     base_url: str
     now: datetime
 
+    @classmethod
+    def of_app(cls) -> LinkSettings:
+        """From the running Flask app's settings (requests, CLI), with the real clock."""
+        from flask import current_app
+
+        return cls(
+            secret=str(current_app.config["SECRET_KEY"]),
+            base_url=str(current_app.config["BOOKING_BASE_URL"]),
+            now=datetime.now(UTC),
+        )
+
 
 @dataclass(frozen=True)
 class PasswordLink:

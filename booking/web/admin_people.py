@@ -4,11 +4,11 @@ whom)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from booking.clock import booking_now, campus_zone
@@ -245,7 +245,7 @@ def admin_user_new() -> Any:
             role=form.role.data or "member",
             tenant_id=_tenant_of(form),
             language=form.language.data or "nl",
-            invite_with=_links(),
+            invite_with=LinkSettings.of_app(),
         )
     except DomainError as err:
         db.session.rollback()
@@ -372,21 +372,13 @@ def admin_user_deactivate(user_id: int) -> Any:
     )
 
 
-def _links() -> LinkSettings:
-    return LinkSettings(
-        secret=str(current_app.config["SECRET_KEY"]),
-        base_url=str(current_app.config["BOOKING_BASE_URL"]),
-        now=datetime.now(UTC),
-    )
-
-
 @web.post("/admin/users/<int:user_id>/invite")
 @people_admin
 def admin_user_invite(user_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        user = people_service.invite_again(current_session(), me(), user_id, _links())
+        user = people_service.invite_again(current_session(), me(), user_id, LinkSettings.of_app())
     except DomainError as err:
         db.session.rollback()
         show_on(

@@ -110,14 +110,6 @@ def logout() -> Any:
     return redirect(url_for("web.login"))
 
 
-def _links() -> LinkSettings:
-    return LinkSettings(
-        secret=str(current_app.config["SECRET_KEY"]),
-        base_url=str(current_app.config["BOOKING_BASE_URL"]),
-        now=datetime.now(UTC),
-    )
-
-
 @web.route("/reset", methods=["GET", "POST"])
 @signin_limits
 def reset_request() -> Any:
@@ -126,7 +118,7 @@ def reset_request() -> Any:
         status = 400 if request.method == "POST" else 200
         return render_template("auth/reset_request.html", form=form), status
     mark_failed_signin()
-    auth_service.request_password_reset(current_session(), form.email.data, _links())
+    auth_service.request_password_reset(current_session(), form.email.data, LinkSettings.of_app())
     db.session.commit()
     # The same answer whether or not the address has an account.
     flash(_("If this address has an account, an e-mail is on its way."), "success")
